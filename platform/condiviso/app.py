@@ -1,0 +1,103 @@
+"""The application factory: one Flask app serves the platform's site and every tenant."""
+
+from __future__ import annotations
+
+import sys
+import sysconfig
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from flask import Flask, current_app, has_request_context
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from condiviso import errors, i18n, redis_connection
+from condiviso.config import build_config
+from condiviso.extensions import db
+from condiviso.ops import logs
+from condiviso.ops.views import blueprint as ops_blueprint
+from condiviso.plugins import PluginRegistry, discover
+from condiviso.plugins import web as plugin_web
+from condiviso.plugins.registry import check_url_rules
+from condiviso.tenancy import SiteKind, current_site, register_site_blueprint
+from condiviso.tenancy import runtime as tenancy_runtime
+
+
+def check_stdlib_platform() -> None:
+    """Refuse to start if `platform` is not the standard library's module (see DESIGN.md §2)."""
+    module = sys.modules.get("platform") or __import__("platform")
+    stdlib = Path(sysconfig.get_paths()["stdlib"]).resolve()
+    location = Path(getattr(module, "__file__", "") or "").resolve()
+    if stdlib not in location.parents:
+        raise RuntimeError(
+            f"'import platform' found {location or module!r}, not the standard library: "
+            "the repository's platform/ folder must never become a package"
+        )
+
+
+def index():
+    """`/` is the platform's home on the apex host and the district's portal on a tenant host."""
+    from condiviso.portal.views import home
+    from condiviso.site.views import landing
+
+    return home() if current_site().kind is SiteKind.TENANT else landing()
+
+
+def shell_context() -> dict[str, Any]:
+    """What every page's shell needs: names, the locale, the current tenant if any."""
+    if not has_request_context():
+        return {}
+    site = current_site()
+    tenant = site.tenant
+    return {
+        "site": site,
+        "shell_name": tenant.display_name if tenant else current_app.config["PLATFORM_NAME"],
+        "shell_tagline": _("Welfare condiviso") if tenant else None,
+        "current_locale": str(get_locale() or "it"),
+    }
+
+
+def create_app(
+    overrides: Mapping[str, Any] | None = None,
+    plugins: Iterable[tuple[str, ModuleType]] | None = None,
+) -> Flask:
+    """Build the app. `plugins` replaces the installed plugins (tests use it); by default they
+    are discovered through the `condiviso.plugins` entry points."""
+    check_stdlib_platform()
+    config = build_config(overrides=overrides)
+    app = Flask(__name__, instance_path=config["INSTANCE_PATH"], instance_relative_config=False)
+    app.config.update(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config["PROXY_COUNT"]:
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count,
+                                x_port=count)
+
+    registry = PluginRegistry(discover() if plugins is None else plugins)
+    db.init_app(app)
+    redis_connection.init_app(app)
+    i18n.init_app(app, [Path(p.module.__file__).parent / "translations"
+                        for p in registry.plugins.values()])
+    logs.init_app(app)
+    errors.init_app(app)
+    with app.app_context():
+        tenancy_runtime.init_app(app)
+
+    from condiviso.portal.views import blueprint as portal_blueprint
+    from condiviso.site.views import blueprint as site_blueprint
+
+    app.register_blueprint(ops_blueprint)
+    register_site_blueprint(app, site_blueprint, SiteKind.PLATFORM)
+    register_site_blueprint(app, portal_blueprint, SiteKind.TENANT)
+    app.add_url_rule("/", "index", index)
+    app.context_processor(shell_context)
+    plugin_web.init_app(app, registry)
+    check_url_rules(app)
+
+    from condiviso.cli import register_commands
+
+    register_commands(app)
+    return app

@@ -1,0 +1,1 @@
+"""Operations: health probes, logging with tenant and request id."""

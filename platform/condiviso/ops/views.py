@@ -1,0 +1,43 @@
+"""Health probes, answered on every host (load balancers probe by IP address)."""
+
+from __future__ import annotations
+
+import logging
+
+import sqlalchemy as sa
+from flask import Blueprint, jsonify
+
+from condiviso.extensions import db
+from condiviso.redis_connection import get_redis
+
+log = logging.getLogger(__name__)
+blueprint = Blueprint("ops", __name__)
+
+
+@blueprint.get("/healthz")
+def healthz():
+    """The process is alive and serving."""
+    return jsonify(status="ok")
+
+
+@blueprint.get("/readyz")
+def readyz():
+    """The platform database and, when configured, Redis answer."""
+    checks: dict[str, str] = {}
+    try:
+        with db.engines["platform"].connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+        checks["platform_database"] = "ok"
+    except Exception as error:
+        log.warning("readiness: platform database unreachable: %s", error)
+        checks["platform_database"] = "unreachable"
+    redis = get_redis()
+    if redis is not None:
+        try:
+            redis.ping()
+            checks["redis"] = "ok"
+        except Exception as error:
+            log.warning("readiness: redis unreachable: %s", error)
+            checks["redis"] = "unreachable"
+    ready = all(value == "ok" for value in checks.values())
+    return jsonify(status="ok" if ready else "unavailable", checks=checks), 200 if ready else 503

@@ -1,0 +1,19 @@
+"""The plugin machinery: hook specifications, loading and checking plugins, calling their hooks
+for the current tenant. The features themselves live in plugins under `plugins/`."""
+
+from condiviso.plugins.hookspecs import hookimpl
+from condiviso.plugins.navigation import NavEntry
+from condiviso.plugins.registry import LoadedPlugin, PluginError, PluginRegistry, discover
+from condiviso.plugins.web import get_plugins, navigation, tenant_hook
+
+__all__ = [
+    "LoadedPlugin",
+    "NavEntry",
+    "PluginError",
+    "PluginRegistry",
+    "discover",
+    "get_plugins",
+    "hookimpl",
+    "navigation",
+    "tenant_hook",
+]

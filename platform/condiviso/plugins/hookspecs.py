@@ -1,0 +1,103 @@
+"""Every hook a plugin can implement, in one place.
+
+A plugin is a module registered under the entry-point group `condiviso.plugins`; the entry
+point's name is the plugin's name. Hooks marked *start-up* are called once per plugin when the
+app is built, and what they return is checked then. Hooks marked *per tenant* are called only for
+the plugins the current tenant has enabled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from flask import Blueprint
+    from marshmallow import Schema
+
+    from condiviso.plugins.navigation import NavEntry
+    from condiviso.tenancy import TenantInfo
+
+PROJECT = "condiviso"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def condiviso_blueprint() -> Blueprint | None:
+    """Start-up. The plugin's routes, templates and static files.
+
+    Return a Blueprint whose name is the plugin's name, or None. Its routes exist only on
+    tenant hosts, and answer 404 on a tenant that has not enabled the plugin.
+    """
+
+
+@hookspec
+def condiviso_tenant_models() -> Iterable[type]:
+    """Start-up. The model classes the plugin stores in each tenant database.
+
+    Every table name must start with `<plugin name>_`, and the plugin must then provide a
+    migration history (`condiviso_migrations`) that creates them.
+    """
+
+
+@hookspec
+def condiviso_migrations() -> str | Path | None:
+    """Start-up. The folder of the plugin's Alembic history (holding `versions/`), or None.
+
+    The history's first revision must carry the branch label `<plugin name>` and the history
+    must have a single head. Its version table is `<plugin name>_alembic_version`.
+    """
+
+
+@hookspec
+def condiviso_settings_schema() -> type[Schema] | None:
+    """Start-up. The marshmallow schema of the plugin's per-tenant settings, or None.
+
+    Settings given when a tenant enables or configures the plugin are loaded through it; errors
+    are reported per field and nothing is stored. What the schema dumps is what is stored.
+    """
+
+
+@hookspec
+def condiviso_navigation(tenant: TenantInfo) -> Iterable[NavEntry] | None:
+    """Per tenant, on every portal page. The entries the plugin adds to the portal's menu."""
+
+
+@hookspec
+def condiviso_template_context(tenant: TenantInfo) -> Mapping[str, Any] | None:
+    """Per tenant, on every rendered page. Variables for every template.
+
+    Keys are the plugin's own, named `<plugin name>_...`, or slots of the portal's shell:
+    `brand_name` (str), `brand_logo_url` (str), `stylesheets` (list of URLs, added up across
+    plugins), `footer_links` (list of {"label", "url"}), `contacts` (mapping of contact details).
+    """
+
+
+@hookspec
+def condiviso_validate_definition(
+    definition: Mapping[str, Any], source_dir: Path
+) -> Mapping[str, list[str]] | None:
+    """Per tenant, before `condiviso tenant apply` changes anything.
+
+    Called for the plugins the definition enables, with the whole definition and the folder it
+    came from. Return messages per field (`plugins.<name>.<key>`) for what the plugin cannot
+    apply (a missing asset, say); any message stops the whole apply with nothing changed.
+    """
+
+
+@hookspec
+def condiviso_import_definition(
+    tenant: TenantInfo, section: Mapping[str, Any], source_dir: Path
+) -> Mapping[str, Any] | None:
+    """Per tenant, while `condiviso tenant apply` applies a definition that enables the plugin.
+
+    Called inside the tenant's context with the plugin's section of `tenant.toml` and the folder
+    it came from, so the plugin can import assets (a logo, say) into the tenant's storage.
+    Return settings the import produced (they are merged over the section's `settings`, then
+    validated and stored), or None. Must be idempotent: importing the same definition twice has
+    the effect of once.
+    """

@@ -1,0 +1,76 @@
+"""The plugins inside requests: their routes gated per tenant, their hooks feeding templates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, abort, current_app, has_request_context, request
+
+from condiviso.plugins.navigation import NavEntry
+from condiviso.plugins.registry import PluginError, PluginRegistry
+from condiviso.tenancy import TenantInfo, current_site
+
+
+# What the portal's shell (base.html) lets plugins fill.
+SHELL_SLOTS = frozenset({"brand_name", "brand_logo_url", "stylesheets", "footer_links", "contacts"})
+
+
+def get_plugins(app: Flask | None = None) -> PluginRegistry:
+    return (app or current_app).extensions["condiviso.plugins"]
+
+
+def tenant_hook(name: str, tenant: TenantInfo) -> Any:
+    """The caller of a per-tenant hook, reaching only the plugins `tenant` has enabled."""
+    return get_plugins().hook(name, tenant.plugins.keys())
+
+
+def navigation(tenant: TenantInfo) -> list[NavEntry]:
+    """The portal menu contributed by the tenant's enabled plugins, in order."""
+    entries = [
+        entry
+        for result in tenant_hook("condiviso_navigation", tenant)(tenant=tenant)
+        for entry in (result or ())
+    ]
+    return sorted(entries, key=lambda e: (e.order, e.label))
+
+
+def plugin_template_context(tenant: TenantInfo) -> dict[str, Any]:
+    """Template variables from the tenant's plugins: their own (`<plugin>_...`) and the shell's
+    slots; stylesheets add up, other slots are filled by the last plugin that sets them."""
+    context: dict[str, Any] = {"stylesheets": []}
+    for result in tenant_hook("condiviso_template_context", tenant)(tenant=tenant):
+        for key, value in (result or {}).items():
+            if key == "stylesheets":
+                context["stylesheets"].extend(value)
+            elif key in SHELL_SLOTS or any(key.startswith(f"{n}_") for n in tenant.plugins):
+                context[key] = value
+            else:
+                raise PluginError(f"template variable {key!r} is neither a shell slot nor "
+                                  f"named after its plugin")
+    return context
+
+
+def _gate_plugin_routes() -> None:
+    blueprint = request.blueprints[-1] if request.blueprints else None
+    owner = get_plugins().blueprint_owners.get(blueprint) if blueprint else None
+    if owner is None:
+        return
+    tenant = current_site().tenant
+    if tenant is None or not tenant.has_plugin(owner):
+        abort(404)
+
+
+def _template_context() -> dict[str, Any]:
+    if not has_request_context():
+        return {}
+    tenant = current_site().tenant
+    if tenant is None:
+        return {"navigation": []}
+    return {"navigation": navigation(tenant), **plugin_template_context(tenant)}
+
+
+def init_app(app: Flask, registry: PluginRegistry) -> None:
+    app.extensions["condiviso.plugins"] = registry
+    registry.register_blueprints(app)
+    app.before_request(_gate_plugin_routes)
+    app.context_processor(_template_context)

@@ -1,0 +1,1 @@
+"""The district's portal: what citizens see on the tenant's host."""

@@ -1,0 +1,29 @@
+"""Portal pages of the core: the district's home and its comuni."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, render_template
+
+from condiviso.extensions import db
+from condiviso.tenancy import current_tenant
+from condiviso.territory.models import Comune
+
+blueprint = Blueprint("portal", __name__)
+
+
+def home():
+    """The district's home page (served at `/` on tenant hosts)."""
+    comuni = db.session.scalars(sa.select(Comune).order_by(Comune.name)).all()
+    return render_template("portal/home.html", tenant=current_tenant(), comuni=comuni)
+
+
+@blueprint.get("/comuni/<istat_code>")
+def comune(istat_code: str):
+    """One comune of the district."""
+    if not (len(istat_code) == 6 and istat_code.isdigit()):
+        abort(404)
+    record = db.session.scalar(sa.select(Comune).where(Comune.istat_code == istat_code))
+    if record is None:
+        abort(404)
+    return render_template("portal/comune.html", comune=record)

@@ -1,0 +1,1 @@
+"""The platform's own site, on the apex host."""

@@ -1,0 +1,204 @@
+"""`condiviso tenant ...` and `condiviso db ...`: the registry and the schemas from a terminal."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+import sqlalchemy_utils
+from flask import current_app
+from flask.cli import AppGroup
+
+from condiviso.cli_support import cli_errors, echo_changes, require_platform_schema
+from condiviso.extensions import db
+from condiviso.tenancy import archive, definitions, services
+from condiviso.tenancy.databases import database_exists
+from condiviso.tenancy.migrations import PLATFORM_HISTORY
+from condiviso.tenancy.models import Tenant, TenantStatus
+from condiviso.tenancy.upgrade import upgrade_tenants
+
+tenant_cli = AppGroup("tenant", help="Distretti: creazione, definizione, ciclo di vita.")
+db_cli = AppGroup("db", help="Schemi dei database della piattaforma e dei distretti.")
+
+
+@tenant_cli.command("create")
+@click.argument("slug")
+@click.option("--name", "display_name", required=True, help="Nome del distretto.")
+@click.option("--plan", default="base", show_default=True, help="Piano: base, standard, plus.")
+@click.option("--sample", is_flag=True, help="Distretto dimostrativo con dati di esempio.")
+@cli_errors
+def create(slug: str, display_name: str, plan: str, sample: bool) -> None:
+    """Crea (o completa) un distretto: registro, database, attivazione."""
+    require_platform_schema()
+    info = services.provision_tenant(slug, display_name, services.cli_actor(), plan, sample)
+    click.echo(f"Distretto «{info.slug}» attivo: {info.display_name}")
+
+
+@tenant_cli.command("apply")
+@click.argument("path", type=click.Path(path_type=Path))
+@cli_errors
+def apply(path: Path) -> None:
+    """Applica una definizione dichiarativa (cartella con tenant.toml)."""
+    require_platform_schema()
+    report = definitions.apply_definition(path, services.cli_actor())
+    verb = "creato" if report.created else "aggiornato"
+    click.echo(f"Distretto «{report.slug}» {verb}.")
+    echo_changes(report.changes)
+
+
+@tenant_cli.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Elenco in JSON.")
+@cli_errors
+def list_tenants(as_json: bool) -> None:
+    """Elenca i distretti con stato, piano, domini e plugin."""
+    require_platform_schema()
+    tenants = db.session.scalars(sa.select(Tenant).order_by(Tenant.slug)).all()
+    rows = [
+        {
+            "slug": t.slug,
+            "name": t.display_name,
+            "status": t.status.value,
+            "plan": t.plan,
+            "domains": [d.hostname + ("" if d.verified else " (non verificato)") for d in t.domains],
+            "plugins": [p.name for p in t.plugins if p.enabled],
+        }
+        for t in tenants
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo("Nessun distretto.")
+    for row in rows:
+        click.echo(
+            f"{row['slug']:<24} {row['status']:<13} {row['plan']:<9} {row['name']}"
+            f"  domini: {', '.join(row['domains']) or '-'}  plugin: {', '.join(row['plugins']) or '-'}"
+        )
+
+
+@tenant_cli.command("show")
+@click.argument("slug")
+@cli_errors
+def show(slug: str) -> None:
+    """Mostra un distretto e le ultime modifiche al suo registro."""
+    require_platform_schema()
+    tenant = services.get_tenant(slug)
+    click.echo(f"slug:          {tenant.slug}")
+    click.echo(f"nome:          {tenant.display_name}")
+    click.echo(f"stato:         {tenant.status.value}")
+    click.echo(f"piano:         {tenant.plan}")
+    click.echo(f"dimostrativo:  {'sì' if tenant.sample else 'no'}")
+    click.echo(f"database:      {sa.make_url(tenant.database_url).render_as_string(hide_password=True)}")
+    for domain in tenant.domains:
+        flags = ["verificato" if domain.verified else "non verificato"]
+        if domain.is_primary:
+            flags.append("principale")
+        click.echo(f"dominio:       {domain.hostname} ({', '.join(flags)})")
+    for plugin in tenant.plugins:
+        state = "attivo" if plugin.enabled else "disattivato"
+        click.echo(f"plugin:        {plugin.name} ({state}) {json.dumps(plugin.settings, ensure_ascii=False)}")
+    click.echo("ultime modifiche:")
+    for entry in services.audit_trail(slug, limit=10):
+        click.echo(f"  {entry.at:%Y-%m-%d %H:%M} {entry.actor} {entry.action} "
+                   f"{json.dumps(entry.details, ensure_ascii=False)}")
+
+
+@tenant_cli.command("suspend")
+@click.argument("slug")
+@click.option("--reason", default="", help="Motivo, registrato nel registro.")
+@cli_errors
+def suspend(slug: str, reason: str) -> None:
+    """Sospende un distretto: consultabile, nessuna scrittura, dati conservati."""
+    require_platform_schema()
+    changed = services.suspend_tenant(slug, services.cli_actor(), reason)
+    click.echo(f"Distretto «{slug}» sospeso." if changed else f"«{slug}» era già sospeso.")
+
+
+@tenant_cli.command("resume")
+@click.argument("slug")
+@cli_errors
+def resume(slug: str) -> None:
+    """Riattiva un distretto sospeso."""
+    require_platform_schema()
+    changed = services.resume_tenant(slug, services.cli_actor())
+    click.echo(f"Distretto «{slug}» riattivato." if changed else f"«{slug}» era già attivo.")
+
+
+@tenant_cli.command("export")
+@click.argument("slug")
+@click.option("--output", type=click.Path(path_type=Path), help="File .zip da scrivere.")
+@cli_errors
+def export(slug: str, output: Path | None) -> None:
+    """Esporta database e file di un distretto in un archivio zip."""
+    require_platform_schema()
+    path = archive.export_tenant(slug, output)
+    click.echo(f"Archivio scritto: {path}")
+
+
+@tenant_cli.command("offboard")
+@click.argument("slug")
+@click.option("--confirm", "confirmation", help="Ripeti lo slug per confermare.")
+@cli_errors
+def offboard(slug: str, confirmation: str | None) -> None:
+    """Dismette un distretto: archivio, poi database e file cancellati."""
+    require_platform_schema()
+    services.get_tenant(slug)
+    if confirmation is None:
+        confirmation = click.prompt(f"Per dismettere «{slug}» e cancellarne il database, "
+                                    f"scrivi il suo slug")
+    if confirmation != slug:
+        raise click.BadParameter("la conferma non corrisponde allo slug: nulla è cambiato",
+                                 param_hint="--confirm")
+    path = archive.offboard_tenant(slug, services.cli_actor())
+    click.echo(f"Distretto «{slug}» dismesso. Archivio: {path}")
+
+
+@db_cli.command("upgrade")
+@click.option("--jobs", type=click.IntRange(1, 32), help="Distretti aggiornati in parallelo.")
+@click.option("--tenant", "only", multiple=True, help="Solo questi distretti (ripetibile).")
+@cli_errors
+def upgrade(jobs: int | None, only: tuple[str, ...]) -> None:
+    """Aggiorna lo schema della piattaforma, poi quello di ogni distretto."""
+    config = current_app.config
+    url = db.engines["platform"].url
+    if url.get_backend_name() != "sqlite" and not sqlalchemy_utils.database_exists(url):
+        sqlalchemy_utils.create_database(url)
+    with db.engines["platform"].connect() as connection:
+        from condiviso.tenancy.migrations import upgrade as upgrade_history
+
+        moved = upgrade_history(connection, PLATFORM_HISTORY)
+        connection.commit()
+    click.echo("Piattaforma: " + ("aggiornata." if moved else "già aggiornata."))
+
+    query = sa.select(Tenant).where(Tenant.status != TenantStatus.OFFBOARDED).order_by(Tenant.slug)
+    if only:
+        query = query.where(Tenant.slug.in_(only))
+    tenants = db.session.scalars(query).all()
+    missing = set(only) - {t.slug for t in tenants}
+    if missing:
+        raise click.BadParameter(f"distretti inesistenti: {', '.join(sorted(missing))}",
+                                 param_hint="--tenant")
+    targets, skipped = [], []
+    for tenant in tenants:
+        if tenant.status is TenantStatus.PROVISIONING and not database_exists(
+            config, tenant.database_url
+        ):
+            skipped.append(tenant.slug)
+        else:
+            targets.append((tenant.slug, tenant.database_url))
+    histories = services.tenant_histories()
+    with click.progressbar(length=len(targets), label="Distretti", show_pos=True) as bar:
+        results = upgrade_tenants(config, targets, histories, jobs or config["UPGRADE_JOBS"],
+                                  on_result=lambda _result: bar.update(1))
+    failed = sorted((r for r in results if r.error), key=lambda r: r.slug)
+    moved_count = sum(1 for r in results if r.moved)
+    click.echo(f"Distretti aggiornati: {moved_count}; già aggiornati: "
+               f"{len(results) - moved_count - len(failed)}; errori: {len(failed)}.")
+    for slug in skipped:
+        click.echo(f"  - {slug}: in creazione, senza database (riprendi con `tenant apply`)")
+    for result in failed:
+        click.echo(f"  ✗ {result.slug}: {result.error}", err=True)
+    if failed:
+        raise SystemExit(1)

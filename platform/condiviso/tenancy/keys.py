@@ -1,0 +1,80 @@
+"""Keys derived per tenant from the master secret, and the session cookie that uses them.
+
+A session cookie signed for one tenant fails the signature check on every other, and it also
+names its tenant, which is compared with the host's tenant on each request.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from typing import Any
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from flask import Flask, Request, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from itsdangerous import URLSafeTimedSerializer
+
+SESSION_TENANT_KEY = "_site"
+
+
+@functools.lru_cache(maxsize=4096)
+def derive_key(master_secret: str, purpose: str, tenant_id: uuid.UUID | None) -> bytes:
+    """32 bytes for one purpose of one tenant (None: the platform's own site), by HKDF-SHA256."""
+    owner = str(tenant_id) if tenant_id is not None else "platform"
+    hkdf = HKDF(
+        algorithm=hashes.SHA256(),
+        length=32,
+        salt=b"condiviso",
+        info=f"condiviso/{purpose}/{owner}".encode(),
+    )
+    return hkdf.derive(master_secret.encode())
+
+
+def site_identity(site: Any) -> str | None:
+    """What a session is bound to: 'platform', the tenant's id, or None (no session)."""
+    from condiviso.tenancy.sites import SiteKind
+
+    if site.kind is SiteKind.PLATFORM:
+        return "platform"
+    if site.kind is SiteKind.TENANT:
+        return str(site.tenant.id)
+    return None
+
+
+class TenantSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed cookie session, keyed per site and bound to its site."""
+
+    def __init__(self, site_of: Any) -> None:
+        self._site_of = site_of
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        site = self._site_of(request)
+        identity = site_identity(site)
+        if identity is None:
+            return None
+        tenant_id = site.tenant.id if site.tenant is not None else None
+        key = derive_key(app.config["SECRET_KEY"], "session", tenant_id)
+        return URLSafeTimedSerializer(
+            key,
+            salt=self.salt,
+            serializer=self.serializer,
+            signer_kwargs={"key_derivation": self.key_derivation, "digest_method": self.digest_method},
+        )
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        session = super().open_session(app, request)
+        if session is None:
+            return None
+        identity = site_identity(self._site_of(request))
+        if session and session.get(SESSION_TENANT_KEY) != identity:
+            return self.session_class()
+        return session
+
+    def save_session(self, app: Flask, session: Any, response: Any) -> None:
+        if session:
+            identity = site_identity(self._site_of(request))
+            if session.get(SESSION_TENANT_KEY) != identity:
+                session[SESSION_TENANT_KEY] = identity
+        super().save_session(app, session, response)

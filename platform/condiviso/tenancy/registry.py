@@ -1,0 +1,224 @@
+"""What every worker knows about the tenants: an immutable snapshot of the registry, cached per
+process and replaced when the registry's version changes (DESIGN.md §3).
+
+Web requests read the snapshot (a dict lookup); code that must see the registry as it is right
+now (provisioning, the CLI, jobs) loads a tenant with `load_tenant_info`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from condiviso.tenancy.models import Tenant, TenantDomain, TenantPlugin, TenantStatus
+
+log = logging.getLogger(__name__)
+
+REGISTRY_VERSION_KEY = "registry:version"
+SERVED_STATUSES = (TenantStatus.ACTIVE, TenantStatus.SUSPENDED)
+
+
+@dataclass(frozen=True, slots=True)
+class TenantInfo:
+    """A tenant as the running code sees it; never a live ORM object."""
+
+    id: uuid.UUID
+    slug: str
+    display_name: str
+    status: TenantStatus
+    database_url: str
+    plan: str
+    sample: bool = False
+    plugins: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    domains: tuple[str, ...] = ()
+    primary_domain: str | None = None
+
+    @property
+    def read_only(self) -> bool:
+        return self.status is TenantStatus.SUSPENDED
+
+    def has_plugin(self, name: str) -> bool:
+        return name in self.plugins
+
+
+@dataclass(frozen=True, slots=True)
+class RegistrySnapshot:
+    version: int | None
+    by_slug: Mapping[str, TenantInfo]
+    by_domain: Mapping[str, TenantInfo]
+
+
+def _freeze(settings: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    return MappingProxyType(dict(settings or {}))
+
+
+def _tenant_infos(
+    connection: Connection, tenant_filter: sa.ColumnElement[bool]
+) -> list[TenantInfo]:
+    tenants = connection.execute(sa.select(Tenant.__table__).where(tenant_filter)).all()
+    if not tenants:
+        return []
+    ids = [row.id for row in tenants]
+    domains: dict[uuid.UUID, list[Any]] = {}
+    for row in connection.execute(
+        sa.select(TenantDomain.__table__)
+        .where(TenantDomain.tenant_id.in_(ids), TenantDomain.verified.is_(True))
+        .order_by(TenantDomain.hostname)
+    ):
+        domains.setdefault(row.tenant_id, []).append(row)
+    plugins: dict[uuid.UUID, dict[str, Mapping[str, Any]]] = {}
+    for row in connection.execute(
+        sa.select(TenantPlugin.__table__).where(
+            TenantPlugin.tenant_id.in_(ids), TenantPlugin.enabled.is_(True)
+        )
+    ):
+        plugins.setdefault(row.tenant_id, {})[row.name] = _freeze(row.settings)
+    infos = []
+    for row in tenants:
+        own_domains = domains.get(row.id, [])
+        primary = next((d.hostname for d in own_domains if d.is_primary), None)
+        infos.append(
+            TenantInfo(
+                id=row.id,
+                slug=row.slug,
+                display_name=row.display_name,
+                status=TenantStatus(row.status),
+                database_url=row.database_url,
+                plan=row.plan,
+                sample=row.sample,
+                plugins=MappingProxyType(plugins.get(row.id, {})),
+                domains=tuple(d.hostname for d in own_domains),
+                primary_domain=primary,
+            )
+        )
+    return infos
+
+
+def load_tenant_info(engine: Engine, slug: str) -> TenantInfo | None:
+    """The tenant as the platform database holds it now (offboarded tenants are None)."""
+    with engine.connect() as connection:
+        infos = _tenant_infos(
+            connection, (Tenant.slug == slug) & (Tenant.status != TenantStatus.OFFBOARDED)
+        )
+    return infos[0] if infos else None
+
+
+def load_snapshot(engine: Engine, version: int | None) -> RegistrySnapshot:
+    """Every served tenant (active or suspended), indexed by slug and by verified domain."""
+    with engine.connect() as connection:
+        infos = _tenant_infos(connection, Tenant.status.in_(SERVED_STATUSES))
+    by_domain = {domain: info for info in infos for domain in info.domains}
+    return RegistrySnapshot(
+        version=version,
+        by_slug=MappingProxyType({info.slug: info for info in infos}),
+        by_domain=MappingProxyType(by_domain),
+    )
+
+
+class DatabaseVersion:
+    """The registry version kept in the platform database (no Redis configured)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def read(self) -> int:
+        with self._engine.connect() as connection:
+            value = connection.execute(sa.text("SELECT version FROM registry_state WHERE id = 1"))
+            return int(value.scalar() or 0)
+
+    def announce(self) -> None:
+        """Nothing to do: the version row was bumped inside the registry change's transaction."""
+
+
+class RedisVersion:
+    """The registry version kept in Redis, so that polling costs no database query."""
+
+    def __init__(self, client: Any, key: str) -> None:
+        self._client = client
+        self._key = key
+
+    def read(self) -> int:
+        return int(self._client.get(self._key) or 0)
+
+    def announce(self) -> None:
+        self._client.incr(self._key)
+
+
+class RegistryCache:
+    """The per-process snapshot, checked against the version at most every `refresh_seconds`."""
+
+    def __init__(
+        self,
+        load: Callable[[int | None], RegistrySnapshot],
+        version_source: DatabaseVersion | RedisVersion,
+        refresh_seconds: float,
+        on_reload: Callable[[RegistrySnapshot], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._load = load
+        self.version_source = version_source
+        self._refresh_seconds = refresh_seconds
+        self._on_reload = on_reload
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._snapshot: RegistrySnapshot | None = None
+        self._checked_at = float("-inf")
+
+    def snapshot(self) -> RegistrySnapshot:
+        snapshot = self._snapshot
+        if snapshot is not None and self._clock() - self._checked_at < self._refresh_seconds:
+            return snapshot
+        with self._lock:
+            now = self._clock()
+            snapshot = self._snapshot
+            if snapshot is not None and now - self._checked_at < self._refresh_seconds:
+                return snapshot
+            version = self._read_version()
+            if snapshot is None or version is None or version != snapshot.version:
+                snapshot = self._load(version)
+                self._snapshot = snapshot
+                if self._on_reload is not None:
+                    self._on_reload(snapshot)
+            self._checked_at = now
+            return snapshot
+
+    def _read_version(self) -> int | None:
+        try:
+            return self.version_source.read()
+        except Exception:
+            log.warning("registry version unreadable; reloading the registry", exc_info=True)
+            return None
+
+    def invalidate(self) -> None:
+        """Forget the snapshot: the next lookup reloads it."""
+        with self._lock:
+            self._snapshot = None
+
+    def announce_change(self) -> None:
+        """Tell every worker (through the version source) and this one that the registry changed."""
+        try:
+            self.version_source.announce()
+        except Exception:
+            log.error("could not announce a registry change to other workers", exc_info=True)
+        self.invalidate()
+
+
+def tenants_missing_from(
+    snapshot: RegistrySnapshot, cached: Iterable[tuple[str, str]]
+) -> list[str]:
+    """Slugs of cached (slug, database URL) pairs that the snapshot no longer serves as such."""
+    stale = []
+    for slug, url in cached:
+        info = snapshot.by_slug.get(slug)
+        if info is None or info.database_url != url:
+            stale.append(slug)
+    return stale

@@ -1,0 +1,361 @@
+"""Changes to the tenant registry: provisioning, lifecycle, domains and plugins.
+
+Each change is written with its audit row and a bump of the registry version in one transaction,
+then announced to every worker. A change that changes nothing writes nothing. The CLI and the
+platform console call these same functions.
+"""
+
+from __future__ import annotations
+
+import getpass
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+
+from condiviso.errors import Conflict, InvalidInput, NotFound
+from condiviso.extensions import db
+from condiviso.plugins import get_plugins
+from condiviso.tenancy.databases import (
+    create_tenant_database,
+    database_exists,
+    migrate_database,
+    tenant_database_url,
+)
+from condiviso.tenancy.migrations import CORE_TENANT_HISTORY, History
+from condiviso.tenancy.models import (
+    RegistryAudit,
+    RegistryState,
+    Tenant,
+    TenantDomain,
+    TenantPlugin,
+    TenantStatus,
+)
+from condiviso.tenancy.registry import TenantInfo, load_tenant_info
+from condiviso.tenancy.runtime import get_runtime
+from condiviso.tenancy.sites import normalize_host
+
+_SLUG_RE = re.compile(r"^[a-z][a-z0-9-]{0,38}[a-z0-9]$")
+RESERVED_SLUGS = frozenset(
+    {"www", "api", "admin", "console", "static", "mail", "app", "platform", "status", "assets"}
+)
+PLANS = ("base", "standard", "plus")
+
+
+def cli_actor() -> str:
+    """The actor recorded for changes made from the command line."""
+    try:
+        user = getpass.getuser()
+    except Exception:
+        user = "unknown"
+    return f"cli:{user}"
+
+
+def tenant_histories() -> list[History]:
+    """The histories of a tenant database: the core's, then each plugin's."""
+    return [CORE_TENANT_HISTORY, *get_plugins().histories()]
+
+
+# -- validation -----------------------------------------------------------------------------------
+
+
+def validate_slug(slug: Any) -> str:
+    if not isinstance(slug, str) or not _SLUG_RE.match(slug) or "--" in slug:
+        raise InvalidInput(
+            {"slug": [_("Usa da 2 a 40 lettere minuscole, cifre e trattini, iniziando con una "
+                        "lettera (per esempio: tradate).")]}
+        )
+    if slug in RESERVED_SLUGS:
+        raise InvalidInput({"slug": [_("«%(slug)s» è un nome riservato.", slug=slug)]})
+    return slug
+
+
+def validate_display_name(name: Any) -> str:
+    if not isinstance(name, str) or not name.strip() or len(name.strip()) > 200:
+        raise InvalidInput({"display_name": [_("Indica un nome da 1 a 200 caratteri.")]})
+    if any(ord(c) < 32 for c in name):
+        raise InvalidInput({"display_name": [_("Il nome contiene caratteri di controllo.")]})
+    return name.strip()
+
+
+def validate_plan(plan: Any) -> str:
+    if plan not in PLANS:
+        raise InvalidInput({"plan": [_("Piano sconosciuto: scegli tra %(plans)s.",
+                                       plans=", ".join(PLANS))]})
+    return plan
+
+
+def validate_custom_domain(hostname: Any) -> str:
+    host = normalize_host(hostname) if isinstance(hostname, str) else None
+    if host is None or "." not in host:
+        raise InvalidInput({"hostname": [_("Indica un nome di dominio valido, per esempio "
+                                           "welfare.comune.example.it.")]})
+    platform_domain = current_app.config["PLATFORM_DOMAIN"]
+    if host == platform_domain or host.endswith(f".{platform_domain}"):
+        raise InvalidInput({"hostname": [_("I sottodomini di %(domain)s sono già assegnati "
+                                           "automaticamente.", domain=platform_domain)]})
+    return host
+
+
+# -- recording changes ------------------------------------------------------------------------------
+
+
+def _record(actor: str, tenant_slug: str | None, action: str, details: Mapping[str, Any]) -> None:
+    db.session.add(
+        RegistryAudit(actor=actor, tenant_slug=tenant_slug, action=action, details=dict(details))
+    )
+    db.session.execute(
+        sa.update(RegistryState).where(RegistryState.id == 1).values(
+            version=RegistryState.version + 1
+        )
+    )
+
+
+def _commit() -> None:
+    db.session.commit()
+    get_runtime().registry.announce_change()
+
+
+def get_tenant(slug: str) -> Tenant:
+    """The registry row of a tenant that is not offboarded; `NotFound` otherwise."""
+    tenant = db.session.scalar(sa.select(Tenant).where(Tenant.slug == slug))
+    if tenant is None or tenant.status is TenantStatus.OFFBOARDED:
+        raise NotFound(_("Il distretto «%(slug)s» non esiste.", slug=slug))
+    return tenant
+
+
+def tenant_info(slug: str) -> TenantInfo:
+    info = load_tenant_info(get_runtime().platform_engine, slug)
+    if info is None:
+        raise NotFound(_("Il distretto «%(slug)s» non esiste.", slug=slug))
+    return info
+
+
+def audit_trail(slug: str | None = None, limit: int = 50) -> list[RegistryAudit]:
+    query = sa.select(RegistryAudit).order_by(RegistryAudit.id.desc()).limit(limit)
+    if slug is not None:
+        query = query.where(RegistryAudit.tenant_slug == slug)
+    return list(db.session.scalars(query))
+
+
+# -- provisioning -------------------------------------------------------------------------------
+
+
+def register_tenant(slug: str, display_name: str, plan: str, actor: str,
+                    sample: bool = False) -> Tenant:
+    """Step 1 of provisioning: the registry row, in status `provisioning` (or the existing one)."""
+    slug = validate_slug(slug)
+    display_name = validate_display_name(display_name)
+    plan = validate_plan(plan)
+    existing = db.session.scalar(sa.select(Tenant).where(Tenant.slug == slug))
+    if existing is not None:
+        if existing.status is TenantStatus.OFFBOARDED:
+            raise Conflict(_("Il nome «%(slug)s» appartiene a un distretto dismesso e non può "
+                             "essere riusato.", slug=slug))
+        return existing
+    tenant = Tenant(
+        slug=slug,
+        display_name=display_name,
+        plan=plan,
+        sample=sample,
+        status=TenantStatus.PROVISIONING,
+        database_url=tenant_database_url(current_app.config, slug),
+    )
+    db.session.add(tenant)
+    _record(actor, slug, "tenant.registered",
+            {"display_name": display_name, "plan": plan, "database_url": tenant.database_url})
+    _commit()
+    return tenant
+
+
+def ensure_tenant_database(slug: str) -> list[str]:
+    """Step 2: the tenant's database at the current schema (created, or upgraded if it exists)."""
+    tenant = get_tenant(slug)
+    config = current_app.config
+    if not database_exists(config, tenant.database_url):
+        create_tenant_database(config, tenant.database_url, tenant_histories())
+        return ["created"]
+    return migrate_database(config, tenant.database_url, tenant_histories())
+
+
+def activate_tenant(slug: str, actor: str) -> None:
+    """Last step: a provisioned tenant starts being served."""
+    tenant = get_tenant(slug)
+    if tenant.status is TenantStatus.PROVISIONING:
+        tenant.status = TenantStatus.ACTIVE
+        _record(actor, slug, "tenant.activated", {})
+        _commit()
+
+
+def provision_tenant(slug: str, display_name: str, actor: str, plan: str = "base",
+                     sample: bool = False) -> TenantInfo:
+    """Create a tenant end to end. Idempotent and resumable: run again after a crash, it
+    completes what is missing and duplicates nothing."""
+    register_tenant(slug, display_name, plan, actor, sample=sample)
+    ensure_tenant_database(slug)
+    activate_tenant(slug, actor)
+    return tenant_info(slug)
+
+
+def update_tenant(slug: str, actor: str, display_name: str | None = None,
+                  plan: str | None = None, sample: bool | None = None) -> bool:
+    tenant = get_tenant(slug)
+    changes: dict[str, Any] = {}
+    if sample is not None and sample != tenant.sample:
+        changes["sample"] = [tenant.sample, sample]
+        tenant.sample = sample
+    if display_name is not None and validate_display_name(display_name) != tenant.display_name:
+        changes["display_name"] = [tenant.display_name, validate_display_name(display_name)]
+        tenant.display_name = validate_display_name(display_name)
+    if plan is not None and validate_plan(plan) != tenant.plan:
+        changes["plan"] = [tenant.plan, plan]
+        tenant.plan = plan
+    if not changes:
+        return False
+    _record(actor, slug, "tenant.updated", changes)
+    _commit()
+    return True
+
+
+# -- lifecycle ------------------------------------------------------------------------------------
+
+
+def suspend_tenant(slug: str, actor: str, reason: str = "") -> bool:
+    """Read-only from now on, in every worker within seconds; the data is kept."""
+    tenant = get_tenant(slug)
+    if tenant.status is TenantStatus.SUSPENDED:
+        return False
+    if tenant.status is not TenantStatus.ACTIVE:
+        raise Conflict(_("Si può sospendere solo un distretto attivo."))
+    tenant.status = TenantStatus.SUSPENDED
+    _record(actor, slug, "tenant.suspended", {"reason": reason})
+    _commit()
+    return True
+
+
+def resume_tenant(slug: str, actor: str) -> bool:
+    tenant = get_tenant(slug)
+    if tenant.status is TenantStatus.ACTIVE:
+        return False
+    if tenant.status is not TenantStatus.SUSPENDED:
+        raise Conflict(_("Si può riattivare solo un distretto sospeso."))
+    tenant.status = TenantStatus.ACTIVE
+    _record(actor, slug, "tenant.resumed", {})
+    _commit()
+    return True
+
+
+def mark_offboarded(slug: str, actor: str, archive_path: str) -> None:
+    tenant = get_tenant(slug)
+    removed = [d.hostname for d in tenant.domains]
+    tenant.domains.clear()
+    tenant.plugins.clear()
+    tenant.status = TenantStatus.OFFBOARDED
+    tenant.archive_path = archive_path
+    _record(actor, slug, "tenant.offboarded", {"archive": archive_path, "domains": removed})
+    _commit()
+
+
+def record_archive(slug: str, actor: str, archive_path: str) -> None:
+    tenant = get_tenant(slug)
+    tenant.archive_path = archive_path
+    _record(actor, slug, "tenant.exported", {"archive": archive_path})
+    _commit()
+
+
+# -- domains --------------------------------------------------------------------------------------
+
+
+def add_domain(slug: str, hostname: str, actor: str, verified: bool = False,
+               primary: bool = False) -> bool:
+    """Attach a custom domain to a tenant; it routes once verified."""
+    tenant = get_tenant(slug)
+    host = validate_custom_domain(hostname)
+    existing = db.session.scalar(sa.select(TenantDomain).where(TenantDomain.hostname == host))
+    if existing is not None and existing.tenant_id != tenant.id:
+        raise Conflict(_("Il dominio %(host)s è già assegnato a un altro distretto.", host=host))
+    changed: dict[str, Any] = {}
+    if existing is None:
+        existing = TenantDomain(hostname=host, verified=False, is_primary=False)
+        tenant.domains.append(existing)
+        changed["added"] = True
+    if verified and not existing.verified:
+        existing.verified, existing.verified_at = True, datetime.now(UTC)
+        changed["verified"] = True
+    if primary != existing.is_primary:
+        if primary:
+            for other in tenant.domains:
+                other.is_primary = False
+        existing.is_primary = primary
+        changed["primary"] = primary
+    if not changed:
+        return False
+    _record(actor, slug, "domain.changed", {"hostname": host, **changed})
+    _commit()
+    return True
+
+
+def verify_domain(slug: str, hostname: str, actor: str) -> bool:
+    """Mark a custom domain verified (after checking its DNS points at the platform)."""
+    tenant = get_tenant(slug)
+    host = validate_custom_domain(hostname)
+    domain = next((d for d in tenant.domains if d.hostname == host), None)
+    if domain is None:
+        raise NotFound(_("Il dominio %(host)s non è assegnato a questo distretto.", host=host))
+    if domain.verified:
+        return False
+    domain.verified, domain.verified_at = True, datetime.now(UTC)
+    _record(actor, slug, "domain.verified", {"hostname": host})
+    _commit()
+    return True
+
+
+def remove_domain(slug: str, hostname: str, actor: str) -> bool:
+    tenant = get_tenant(slug)
+    host = validate_custom_domain(hostname)
+    domain = next((d for d in tenant.domains if d.hostname == host), None)
+    if domain is None:
+        return False
+    tenant.domains.remove(domain)
+    _record(actor, slug, "domain.removed", {"hostname": host})
+    _commit()
+    return True
+
+
+# -- plugins --------------------------------------------------------------------------------------
+
+
+def set_plugin(slug: str, name: str, actor: str, enabled: bool = True,
+               settings: Mapping[str, Any] | None = None) -> bool:
+    """Enable (with validated settings) or disable a plugin for a tenant.
+
+    Invalid settings raise `InvalidInput` naming the field and the reason; nothing is stored.
+    Settings omitted when enabling keep what is stored (validated again)."""
+    tenant = get_tenant(slug)
+    plugins = get_plugins()
+    plugins.get(name)
+    row = tenant.plugin(name)
+    if not enabled:
+        if row is None or not row.enabled:
+            return False
+        row.enabled = False
+        _record(actor, slug, "plugin.disabled", {"plugin": name})
+        _commit()
+        return True
+    given = settings if settings is not None else (row.settings if row is not None else {})
+    clean = plugins.validate_settings(name, given)
+    if row is not None and row.enabled and row.settings == clean:
+        return False
+    before = None if row is None else {"enabled": row.enabled, "settings": row.settings}
+    if row is None:
+        row = TenantPlugin(name=name)
+        tenant.plugins.append(row)
+    row.enabled, row.settings = True, clean
+    _record(actor, slug, "plugin.enabled",
+            {"plugin": name, "before": before, "after": {"enabled": True, "settings": clean}})
+    _commit()
+    return True

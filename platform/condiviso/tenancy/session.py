@@ -1,0 +1,54 @@
+"""The database session that sends platform tables to the platform database and everything
+else to the database of the tenant bound to the current context."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask_sqlalchemy.session import Session
+
+from condiviso.tenancy.binding import current_binding
+
+PLATFORM_BIND = "platform"
+
+
+def _table_of(mapper: Any, clause: Any) -> sa.Table | None:
+    if mapper is not None:
+        table = sa.inspect(mapper).local_table
+        if isinstance(table, sa.Table):
+            return table
+    if isinstance(clause, sa.Table):
+        return clause
+    if isinstance(clause, sa.UpdateBase) and isinstance(clause.table, sa.Table):
+        return clause.table
+    return None
+
+
+def is_platform_table(table: sa.Table) -> bool:
+    return table.metadata.info.get("bind_key") == PLATFORM_BIND
+
+
+class RoutingSession(Session):
+    """Routes each statement by the plane its table belongs to; never falls back to a tenant."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):  # type: ignore[override]
+        if bind is not None:
+            return bind
+        table = _table_of(mapper, clause)
+        if table is not None and is_platform_table(table):
+            return self._db.engines[PLATFORM_BIND]
+        return current_binding().engine
+
+
+@sa.event.listens_for(RoutingSession, "before_flush")
+def _refuse_writes_while_suspended(session: RoutingSession, _context: Any, _instances: Any) -> None:
+    from condiviso.tenancy.binding import bound_binding
+    from condiviso.tenancy.errors import TenantSuspended
+
+    binding = bound_binding()
+    if binding is None or not binding.read_only:
+        return
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if not is_platform_table(sa.inspect(obj).mapper.local_table):
+            raise TenantSuspended()

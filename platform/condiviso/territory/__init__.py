@@ -1,0 +1,1 @@
+"""The territory of a district: its comuni."""

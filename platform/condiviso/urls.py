@@ -1,0 +1,21 @@
+"""Absolute URLs of tenants, built from the registry and never from the request's host."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app
+
+from condiviso.tenancy.registry import TenantInfo
+
+
+def tenant_host(tenant: TenantInfo, app: Flask | None = None) -> str:
+    """The tenant's primary host: its primary verified custom domain, else its subdomain."""
+    config = (app or current_app).config
+    return tenant.primary_domain or f"{tenant.slug}.{config['PLATFORM_DOMAIN']}"
+
+
+def tenant_url(tenant: TenantInfo, path: str = "/", app: Flask | None = None) -> str:
+    """An absolute URL on the tenant's primary host (the port comes from PUBLIC_PORT)."""
+    config = (app or current_app).config
+    port = config.get("PUBLIC_PORT")
+    netloc = tenant_host(tenant, app) + (f":{port}" if port else "")
+    return f"{config['PREFERRED_URL_SCHEME']}://{netloc}{path}"

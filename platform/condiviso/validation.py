@@ -1,0 +1,89 @@
+"""The base of every marshmallow schema: field errors in the user's language, and errors
+flattened to `field.sub.field -> [messages]` so forms, the CLI and JSON show them the same way."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import marshmallow as ma
+from flask_babel import gettext as _
+from marshmallow import fields
+
+from condiviso.errors import InvalidInput
+
+
+def _type_messages() -> list[tuple[type[fields.Field], str]]:
+    # Most specific first: Email is a String, Integer is a Number.
+    return [
+        (fields.Email, _("Indirizzo e-mail non valido.")),
+        (fields.URL, _("Indirizzo web non valido: deve iniziare con https:// o http://.")),
+        (fields.Integer, _("Deve essere un numero intero.")),
+        (fields.Number, _("Deve essere un numero.")),
+        (fields.Boolean, _("Deve essere vero o falso.")),
+        (fields.String, _("Deve essere un testo.")),
+        (fields.List, _("Deve essere un elenco.")),
+        (fields.Nested, _("Dati non validi.")),
+        (fields.Mapping, _("Dati non validi.")),
+        (fields.DateTime, _("Data e ora non valide.")),
+        (fields.Date, _("Data non valida (usa il formato AAAA-MM-GG).")),
+    ]
+
+
+def _localize(field: fields.Field) -> None:
+    messages = {
+        "required": _("Campo obbligatorio."),
+        "null": _("Il campo non può essere vuoto."),
+        "validator_failed": _("Valore non valido."),
+    }
+    for field_type, message in _type_messages():
+        if isinstance(field, field_type):
+            messages["invalid"] = message
+            break
+    if isinstance(field, fields.String):
+        messages["invalid_utf8"] = _("Il testo contiene caratteri non validi.")
+    field.error_messages = {**field.error_messages, **messages}
+    inner = getattr(field, "inner", None)
+    if isinstance(inner, fields.Field):
+        _localize(inner)
+
+
+class Schema(ma.Schema):
+    """A marshmallow schema whose default messages speak the user's language."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.error_messages = {
+            **self.error_messages,
+            "unknown": _("Campo non previsto."),
+            "type": _("Dati non validi: è atteso un insieme di campi."),
+        }
+        for field in self.fields.values():
+            _localize(field)
+
+
+def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """marshmallow's nested error dict as `{"a.0.b": ["message", ...]}`."""
+    if isinstance(messages, Mapping):
+        flat: dict[str, list[str]] = {}
+        for key, value in messages.items():
+            name = str(key) if key != "_schema" else ""
+            path = f"{prefix}.{name}" if prefix and name else (prefix or name or "_schema")
+            flat.update(flatten_errors(value, path))
+        return flat
+    if isinstance(messages, list | tuple):
+        if all(isinstance(m, str) for m in messages):
+            return {prefix or "_schema": [str(m) for m in messages]}
+        flat = {}
+        for item in messages:
+            flat.update(flatten_errors(item, prefix))
+        return flat
+    return {prefix or "_schema": [str(messages)]}
+
+
+def load_or_raise(schema: ma.Schema, data: Any) -> Any:
+    """`schema.load(data)`, turning a ValidationError into `InvalidInput` with flat field errors."""
+    try:
+        return schema.load(data)
+    except ma.ValidationError as error:
+        raise InvalidInput(flatten_errors(error.messages)) from None

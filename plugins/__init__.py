@@ -1,0 +1,1 @@
+"""Condiviso's first-party plugins, each registered under the `condiviso.plugins` entry point."""

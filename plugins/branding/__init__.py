@@ -1,0 +1,1 @@
+"""Branding: the district's name, logo, colour, footer links and contacts on its portal."""

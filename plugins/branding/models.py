@@ -1,0 +1,37 @@
+"""Files the branding plugin keeps in the tenant's storage."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from condiviso.extensions import db
+from condiviso.tenancy.models import utcnow
+
+
+class BrandingAsset(db.Model):
+    """A logo the district has used; the file lives at `files/branding/<sha256>.<ext>`."""
+
+    __tablename__ = "branding_asset"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(20), default="logo")
+    sha256: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(sa.String(60))
+    size: Mapped[int]
+    original_name: Mapped[str] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    @property
+    def filename(self) -> str:
+        return f"{self.sha256}{EXTENSIONS[self.content_type]}"
+
+
+EXTENSIONS = {
+    "image/svg+xml": ".svg",
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "image/webp": ".webp",
+}

@@ -1,0 +1,94 @@
+"""Branding: the district's name, logo, colour, footer links and contacts on its portal."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import url_for
+from flask_babel import gettext as _
+
+from condiviso.plugins import NavEntry, hookimpl
+from condiviso.tenancy import TenantInfo
+from plugins.branding.models import BrandingAsset
+from plugins.branding.schemas import DEFAULT_PRIMARY_COLOR, BrandingSettings
+from plugins.branding.services import logo_problems, store_logo
+from plugins.branding.views import blueprint
+
+NAME = "branding"
+
+
+@hookimpl
+def condiviso_blueprint():
+    return blueprint
+
+
+@hookimpl
+def condiviso_tenant_models():
+    return [BrandingAsset]
+
+
+@hookimpl
+def condiviso_migrations():
+    return Path(__file__).parent / "migrations"
+
+
+@hookimpl
+def condiviso_settings_schema():
+    return BrandingSettings
+
+
+@hookimpl
+def condiviso_navigation(tenant: TenantInfo):
+    return [NavEntry(_("Contatti"), "branding.contacts", order=90)]
+
+
+@hookimpl
+def condiviso_template_context(tenant: TenantInfo):
+    settings = tenant.plugins.get(NAME, {})
+    logo = settings.get("logo")
+    colour = settings.get("primary_color", DEFAULT_PRIMARY_COLOR)
+    return {
+        "brand_name": settings.get("display_name") or tenant.display_name,
+        "brand_logo_url": url_for("branding.logo", digest=logo) if logo else None,
+        "stylesheets": [url_for("branding.theme", v=colour.lstrip("#"))],
+        "footer_links": list(settings.get("footer_links", [])),
+        "contacts": dict(settings.get("contacts", {})),
+        "branding_settings": settings,
+    }
+
+
+def _logo_source(section: Mapping[str, Any], source_dir: Path) -> tuple[Path | None, list[str]]:
+    name = section.get("logo")
+    if name is None:
+        return None, []
+    if not isinstance(name, str):
+        return None, [_("Indica il nome del file del logo.")]
+    base = source_dir.resolve()
+    path = (base / name).resolve()
+    if base not in path.parents:
+        return None, [_("Il logo deve stare nella cartella della definizione.")]
+    if not path.is_file():
+        return None, [_("Non trovo il file del logo %(name)s.", name=name)]
+    return path, []
+
+
+@hookimpl
+def condiviso_validate_definition(definition: Mapping[str, Any], source_dir: Path):
+    section = definition["plugins"].get(NAME, {})
+    path, problems = _logo_source(section, source_dir)
+    if path is not None:
+        problems = logo_problems(path.read_bytes())
+    return {f"plugins.{NAME}.logo": problems} if problems else None
+
+
+@hookimpl
+def condiviso_import_definition(tenant: TenantInfo, section: Mapping[str, Any], source_dir: Path):
+    path, problems = _logo_source(section, source_dir)
+    if problems:
+        raise ValueError(" ".join(problems))
+    if path is None:
+        return None
+    asset = store_logo(path.read_bytes(), path.name)
+    return {"logo": asset.sha256}
