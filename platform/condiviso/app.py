@@ -63,24 +63,28 @@ def shell_context() -> dict[str, Any]:
 def create_app(
     overrides: Mapping[str, Any] | None = None,
     plugins: Iterable[tuple[str, ModuleType]] | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> Flask:
-    """Build the app. `plugins` replaces the installed plugins (tests use it); by default they
-    are discovered through the `condiviso.plugins` entry points."""
+    """Build the app from the environment (or `environ`) and `overrides`. `plugins` replaces the
+    installed plugins (tests use it); by default they come from the `condiviso.plugins` entry
+    points."""
     check_stdlib_platform()
-    config = build_config(overrides=overrides)
+    config = build_config(environ, overrides)
     app = Flask(__name__, instance_path=config["INSTANCE_PATH"], instance_relative_config=False)
     app.config.update(config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if app.config["PROXY_COUNT"]:
         count = app.config["PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count,
-                                x_port=count)
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count
+        )
 
     registry = PluginRegistry(discover() if plugins is None else plugins)
     db.init_app(app)
     redis_connection.init_app(app)
-    i18n.init_app(app, [Path(p.module.__file__).parent / "translations"
-                        for p in registry.plugins.values()])
+    i18n.init_app(
+        app, [Path(p.module.__file__).parent / "translations" for p in registry.plugins.values()]
+    )
     logs.init_app(app)
     errors.init_app(app)
     with app.app_context():

@@ -22,5 +22,9 @@ def _create_app() -> Flask:
 
 
 def main() -> None:
-    FlaskGroup(name="condiviso", create_app=_create_app, load_dotenv=False,
-               help="Condiviso: piattaforma multi-distretto per il welfare condiviso.")()
+    FlaskGroup(
+        name="condiviso",
+        create_app=_create_app,
+        load_dotenv=False,
+        help="Condiviso: piattaforma multi-distretto per il welfare condiviso.",
+    )()

@@ -58,7 +58,9 @@ def _as_list(value: str) -> list[str]:
 def read_environment(env_file: str | os.PathLike | None = None) -> dict[str, str]:
     """The process environment over the values of the `.env` file (the environment wins)."""
     path = Path(env_file or os.environ.get("CONDIVISO_ENV_FILE") or Path.cwd() / ".env")
-    values = {k: v for k, v in dotenv_values(path).items() if v is not None} if path.is_file() else {}
+    values = (
+        {k: v for k, v in dotenv_values(path).items() if v is not None} if path.is_file() else {}
+    )
     values.update(os.environ)
     return values
 

@@ -74,9 +74,10 @@ _STATUS_MESSAGES = {
 
 def wants_json() -> bool:
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes[
-        "text/html"
-    ]
+    return (
+        best == "application/json"
+        and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
 
 
 def render_error(status: int, title: str, message: str, errors: Mapping | None = None):
@@ -85,15 +86,17 @@ def render_error(status: int, title: str, message: str, errors: Mapping | None =
         if errors:
             body["error"]["fields"] = errors
         return jsonify(body), status
-    return render_template("errors/error.html", status=status, title=title, message=message,
-                           errors=errors), status
+    return render_template(
+        "errors/error.html", status=status, title=title, message=message, errors=errors
+    ), status
 
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(CondivisoError)
     def _domain_error(error: CondivisoError):
-        return render_error(error.status, error.title(), error.message,
-                            getattr(error, "errors", None))
+        return render_error(
+            error.status, error.title(), error.message, getattr(error, "errors", None)
+        )
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):

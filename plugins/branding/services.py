@@ -14,8 +14,9 @@ from condiviso.files import tenant_storage
 from plugins.branding.models import EXTENSIONS, BrandingAsset
 
 MAX_LOGO_BYTES = 1024 * 1024
-_SVG_HAZARDS = re.compile(rb"<script|javascript:|<foreignobject|<!entity|\son[a-z]+\s*=",
-                          re.IGNORECASE)
+_SVG_HAZARDS = re.compile(
+    rb"<script|javascript:|<foreignobject|<!entity|\son[a-z]+\s*=", re.IGNORECASE
+)
 
 
 def sniff_image_type(data: bytes) -> str | None:
@@ -54,8 +55,13 @@ def store_logo(data: bytes, original_name: str) -> BrandingAsset:
     digest = hashlib.sha256(data).hexdigest()
     asset = db.session.scalar(sa.select(BrandingAsset).where(BrandingAsset.sha256 == digest))
     if asset is None:
-        asset = BrandingAsset(kind="logo", sha256=digest, content_type=sniff_image_type(data),
-                              size=len(data), original_name=original_name[:200])
+        asset = BrandingAsset(
+            kind="logo",
+            sha256=digest,
+            content_type=sniff_image_type(data),
+            size=len(data),
+            original_name=original_name[:200],
+        )
         db.session.add(asset)
     path = logo_file(asset)
     if not path.exists():

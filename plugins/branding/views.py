@@ -47,7 +47,14 @@ def theme():
     """The district's colour applied to the Bootstrap Italia shell."""
     colour = branding_settings().get("primary_color", "#0066cc")
     red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
-    css = render_template("branding/theme.css", colour=colour, rgb=f"{red}, {green}, {blue}",
-                          contrast=contrast_ratio(colour, "#ffffff"))
-    return css, 200, {"Content-Type": "text/css; charset=utf-8",
-                      "Cache-Control": "public, max-age=300"}
+    css = render_template(
+        "branding/theme.css",
+        colour=colour,
+        rgb=f"{red}, {green}, {blue}",
+        contrast=contrast_ratio(colour, "#ffffff"),
+    )
+    return (
+        css,
+        200,
+        {"Content-Type": "text/css; charset=utf-8", "Cache-Control": "public, max-age=300"},
+    )

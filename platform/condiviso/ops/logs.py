@@ -16,7 +16,9 @@ REQUEST_ID_HEADER = "X-Request-ID"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,128}$")
 _request_id: ContextVar[str] = ContextVar("condiviso_request_id", default="-")
 
-LOG_FORMAT = "%(asctime)s %(levelname)s [tenant=%(tenant)s request=%(request_id)s] %(name)s: %(message)s"
+LOG_FORMAT = (
+    "%(asctime)s %(levelname)s [tenant=%(tenant)s request=%(request_id)s] %(name)s: %(message)s"
+)
 
 
 class TenantContextFilter(logging.Filter):

@@ -37,7 +37,9 @@ def _parse_settings(raw: str | None) -> dict | None:
     try:
         value = json.loads(raw)
     except json.JSONDecodeError as error:
-        raise CommandError(f"--settings non è JSON valido ({error.msg}): nulla è cambiato.") from None
+        raise CommandError(
+            f"--settings non è JSON valido ({error.msg}): nulla è cambiato."
+        ) from None
     if not isinstance(value, dict):
         raise CommandError("--settings deve essere un oggetto JSON: nulla è cambiato.")
     return value
@@ -46,7 +48,9 @@ def _parse_settings(raw: str | None) -> dict | None:
 @plugins_cli.command("enable")
 @click.argument("name")
 @click.option("--tenant", "slug", required=True, help="Il distretto.")
-@click.option("--settings", "raw_settings", help='Impostazioni in JSON, es. \'{"primary_color": "#06c"}\'.')
+@click.option(
+    "--settings", "raw_settings", help='Impostazioni in JSON, es. \'{"primary_color": "#06c"}\'.'
+)
 @cli_errors
 def enable(name: str, slug: str, raw_settings: str | None) -> None:
     """Attiva un plugin per un distretto, con impostazioni validate."""

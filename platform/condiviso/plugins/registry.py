@@ -127,7 +127,9 @@ class PluginRegistry:
             raise PluginError(f"plugin {name!r} has tenant models but no migration history")
         schema = _own_result(self.pm, "condiviso_settings_schema", module)
         if schema is not None and not (isinstance(schema, type) and issubclass(schema, ma.Schema)):
-            raise PluginError(f"plugin {name!r}: settings schema must be a marshmallow Schema class")
+            raise PluginError(
+                f"plugin {name!r}: settings schema must be a marshmallow Schema class"
+            )
         return LoadedPlugin(name, module, _describe(module), blueprint, models, history, schema)
 
     @staticmethod
@@ -193,7 +195,9 @@ class PluginRegistry:
                 raise InvalidInput({"settings": [_("Questo plugin non ha impostazioni.")]})
             return {}
         if data is not None and not isinstance(data, Mapping):
-            raise InvalidInput({"settings": [_("Le impostazioni devono essere un insieme di campi.")]})
+            raise InvalidInput(
+                {"settings": [_("Le impostazioni devono essere un insieme di campi.")]}
+            )
         schema = schema_class()
         try:
             loaded = schema.load(dict(data or {}))

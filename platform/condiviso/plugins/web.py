@@ -10,7 +10,6 @@ from condiviso.plugins.navigation import NavEntry
 from condiviso.plugins.registry import PluginError, PluginRegistry
 from condiviso.tenancy import TenantInfo, current_site
 
-
 # What the portal's shell (base.html) lets plugins fill.
 SHELL_SLOTS = frozenset({"brand_name", "brand_logo_url", "stylesheets", "footer_links", "contacts"})
 
@@ -45,8 +44,9 @@ def plugin_template_context(tenant: TenantInfo) -> dict[str, Any]:
             elif key in SHELL_SLOTS or any(key.startswith(f"{n}_") for n in tenant.plugins):
                 context[key] = value
             else:
-                raise PluginError(f"template variable {key!r} is neither a shell slot nor "
-                                  f"named after its plugin")
+                raise PluginError(
+                    f"template variable {key!r} is neither a shell slot nor named after its plugin"
+                )
     return context
 
 

@@ -17,6 +17,4 @@ def landing():
         (t for t in snapshot.by_slug.values() if t.status is TenantStatus.ACTIVE),
         key=lambda t: t.display_name,
     )
-    return render_template(
-        "site/landing.html", districts=[(t, tenant_url(t)) for t in districts]
-    )
+    return render_template("site/landing.html", districts=[(t, tenant_url(t)) for t in districts])

@@ -56,8 +56,9 @@ def _read_only_engine(url: str) -> sa.Engine:
     if parsed.get_backend_name() == "sqlite":
         from urllib.parse import quote
 
-        parsed = parsed.set(database=f"file:{quote(str(parsed.database))}",
-                            query={"mode": "ro", "uri": "true"})
+        parsed = parsed.set(
+            database=f"file:{quote(str(parsed.database))}", query={"mode": "ro", "uri": "true"}
+        )
     return sa.create_engine(parsed, poolclass=NullPool)
 
 
@@ -72,8 +73,10 @@ def export_tenant(slug: str, destination: Path | None = None) -> Path:
     engine = _read_only_engine(tenant.database_url)
     counts: dict[str, int] = {}
     try:
-        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive, \
-                engine.connect() as connection:
+        with (
+            zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+            engine.connect() as connection,
+        ):
             metadata = sa.MetaData()
             metadata.reflect(connection)
             for table in metadata.sorted_tables:
@@ -84,8 +87,9 @@ def export_tenant(slug: str, destination: Path | None = None) -> Path:
                 count = 0
                 with archive.open(f"tables/{table.name}.jsonl", "w") as out:
                     for row in rows:
-                        line = json.dumps(dict(row._mapping), default=_json_value,
-                                          ensure_ascii=False)
+                        line = json.dumps(
+                            dict(row._mapping), default=_json_value, ensure_ascii=False
+                        )
                         out.write(line.encode() + b"\n")
                         count += 1
                 counts[table.name] = count
@@ -107,8 +111,10 @@ def export_tenant(slug: str, destination: Path | None = None) -> Path:
                         {"hostname": d.hostname, "verified": d.verified, "primary": d.is_primary}
                         for d in tenant.domains
                     ],
-                    "plugins": {p.name: {"enabled": p.enabled, "settings": p.settings}
-                                for p in tenant.plugins},
+                    "plugins": {
+                        p.name: {"enabled": p.enabled, "settings": p.settings}
+                        for p in tenant.plugins
+                    },
                 },
                 "database": engine.dialect.name,
                 "schema": heads,
@@ -143,8 +149,13 @@ def offboard_tenant(slug: str, actor: str) -> Path:
 
         from condiviso.errors import Conflict
 
-        raise Conflict(_("Il database del distretto «%(slug)s» non esiste e non c'è un "
-                         "archivio: impossibile dismetterlo in sicurezza.", slug=slug))
+        raise Conflict(
+            _(
+                "Il database del distretto «%(slug)s» non esiste e non c'è un "
+                "archivio: impossibile dismetterlo in sicurezza.",
+                slug=slug,
+            )
+        )
     get_runtime().engines.discard(slug)
     drop_tenant_database(config, tenant.database_url)
     remove_tenant_directory(config, slug)

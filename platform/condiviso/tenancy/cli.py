@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 import sqlalchemy as sa
-import sqlalchemy_utils
 from flask import current_app
 from flask.cli import AppGroup
 
@@ -15,9 +14,8 @@ from condiviso.cli_support import cli_errors, echo_changes, require_platform_sch
 from condiviso.extensions import db
 from condiviso.tenancy import archive, definitions, services
 from condiviso.tenancy.databases import database_exists
-from condiviso.tenancy.migrations import PLATFORM_HISTORY
 from condiviso.tenancy.models import Tenant, TenantStatus
-from condiviso.tenancy.upgrade import upgrade_tenants
+from condiviso.tenancy.upgrade import upgrade_platform, upgrade_tenants
 
 tenant_cli = AppGroup("tenant", help="Distretti: creazione, definizione, ciclo di vita.")
 db_cli = AppGroup("db", help="Schemi dei database della piattaforma e dei distretti.")
@@ -38,11 +36,17 @@ def create(slug: str, display_name: str, plan: str, sample: bool) -> None:
 
 @tenant_cli.command("apply")
 @click.argument("path", type=click.Path(path_type=Path))
+@click.option(
+    "--create-only", is_flag=True, help="Crea il distretto se manca; se esiste già non lo modifica."
+)
 @cli_errors
-def apply(path: Path) -> None:
+def apply(path: Path, create_only: bool) -> None:
     """Applica una definizione dichiarativa (cartella con tenant.toml)."""
     require_platform_schema()
-    report = definitions.apply_definition(path, services.cli_actor())
+    report = definitions.apply_definition(path, services.cli_actor(), create_only)
+    if report.skipped:
+        click.echo(f"Distretto «{report.slug}» già esistente: lasciato com'è.")
+        return
     verb = "creato" if report.created else "aggiornato"
     click.echo(f"Distretto «{report.slug}» {verb}.")
     echo_changes(report.changes)
@@ -61,7 +65,9 @@ def list_tenants(as_json: bool) -> None:
             "name": t.display_name,
             "status": t.status.value,
             "plan": t.plan,
-            "domains": [d.hostname + ("" if d.verified else " (non verificato)") for d in t.domains],
+            "domains": [
+                d.hostname + ("" if d.verified else " (non verificato)") for d in t.domains
+            ],
             "plugins": [p.name for p in t.plugins if p.enabled],
         }
         for t in tenants
@@ -74,7 +80,8 @@ def list_tenants(as_json: bool) -> None:
     for row in rows:
         click.echo(
             f"{row['slug']:<24} {row['status']:<13} {row['plan']:<9} {row['name']}"
-            f"  domini: {', '.join(row['domains']) or '-'}  plugin: {', '.join(row['plugins']) or '-'}"
+            f"  domini: {', '.join(row['domains']) or '-'}"
+            f"  plugin: {', '.join(row['plugins']) or '-'}"
         )
 
 
@@ -90,7 +97,9 @@ def show(slug: str) -> None:
     click.echo(f"stato:         {tenant.status.value}")
     click.echo(f"piano:         {tenant.plan}")
     click.echo(f"dimostrativo:  {'sì' if tenant.sample else 'no'}")
-    click.echo(f"database:      {sa.make_url(tenant.database_url).render_as_string(hide_password=True)}")
+    click.echo(
+        f"database:      {sa.make_url(tenant.database_url).render_as_string(hide_password=True)}"
+    )
     for domain in tenant.domains:
         flags = ["verificato" if domain.verified else "non verificato"]
         if domain.is_primary:
@@ -98,11 +107,16 @@ def show(slug: str) -> None:
         click.echo(f"dominio:       {domain.hostname} ({', '.join(flags)})")
     for plugin in tenant.plugins:
         state = "attivo" if plugin.enabled else "disattivato"
-        click.echo(f"plugin:        {plugin.name} ({state}) {json.dumps(plugin.settings, ensure_ascii=False)}")
+        click.echo(
+            f"plugin:        {plugin.name} ({state}) "
+            f"{json.dumps(plugin.settings, ensure_ascii=False)}"
+        )
     click.echo("ultime modifiche:")
     for entry in services.audit_trail(slug, limit=10):
-        click.echo(f"  {entry.at:%Y-%m-%d %H:%M} {entry.actor} {entry.action} "
-                   f"{json.dumps(entry.details, ensure_ascii=False)}")
+        click.echo(
+            f"  {entry.at:%Y-%m-%d %H:%M} {entry.actor} {entry.action} "
+            f"{json.dumps(entry.details, ensure_ascii=False)}"
+        )
 
 
 @tenant_cli.command("suspend")
@@ -146,11 +160,13 @@ def offboard(slug: str, confirmation: str | None) -> None:
     require_platform_schema()
     services.get_tenant(slug)
     if confirmation is None:
-        confirmation = click.prompt(f"Per dismettere «{slug}» e cancellarne il database, "
-                                    f"scrivi il suo slug")
+        confirmation = click.prompt(
+            f"Per dismettere «{slug}» e cancellarne il database, scrivi il suo slug"
+        )
     if confirmation != slug:
-        raise click.BadParameter("la conferma non corrisponde allo slug: nulla è cambiato",
-                                 param_hint="--confirm")
+        raise click.BadParameter(
+            "la conferma non corrisponde allo slug: nulla è cambiato", param_hint="--confirm"
+        )
     path = archive.offboard_tenant(slug, services.cli_actor())
     click.echo(f"Distretto «{slug}» dismesso. Archivio: {path}")
 
@@ -162,14 +178,7 @@ def offboard(slug: str, confirmation: str | None) -> None:
 def upgrade(jobs: int | None, only: tuple[str, ...]) -> None:
     """Aggiorna lo schema della piattaforma, poi quello di ogni distretto."""
     config = current_app.config
-    url = db.engines["platform"].url
-    if url.get_backend_name() != "sqlite" and not sqlalchemy_utils.database_exists(url):
-        sqlalchemy_utils.create_database(url)
-    with db.engines["platform"].connect() as connection:
-        from condiviso.tenancy.migrations import upgrade as upgrade_history
-
-        moved = upgrade_history(connection, PLATFORM_HISTORY)
-        connection.commit()
+    moved = upgrade_platform(current_app)
     click.echo("Piattaforma: " + ("aggiornata." if moved else "già aggiornata."))
 
     query = sa.select(Tenant).where(Tenant.status != TenantStatus.OFFBOARDED).order_by(Tenant.slug)
@@ -178,8 +187,9 @@ def upgrade(jobs: int | None, only: tuple[str, ...]) -> None:
     tenants = db.session.scalars(query).all()
     missing = set(only) - {t.slug for t in tenants}
     if missing:
-        raise click.BadParameter(f"distretti inesistenti: {', '.join(sorted(missing))}",
-                                 param_hint="--tenant")
+        raise click.BadParameter(
+            f"distretti inesistenti: {', '.join(sorted(missing))}", param_hint="--tenant"
+        )
     targets, skipped = [], []
     for tenant in tenants:
         if tenant.status is TenantStatus.PROVISIONING and not database_exists(
@@ -190,12 +200,19 @@ def upgrade(jobs: int | None, only: tuple[str, ...]) -> None:
             targets.append((tenant.slug, tenant.database_url))
     histories = services.tenant_histories()
     with click.progressbar(length=len(targets), label="Distretti", show_pos=True) as bar:
-        results = upgrade_tenants(config, targets, histories, jobs or config["UPGRADE_JOBS"],
-                                  on_result=lambda _result: bar.update(1))
+        results = upgrade_tenants(
+            config,
+            targets,
+            histories,
+            jobs or config["UPGRADE_JOBS"],
+            on_result=lambda _result: bar.update(1),
+        )
     failed = sorted((r for r in results if r.error), key=lambda r: r.slug)
     moved_count = sum(1 for r in results if r.moved)
-    click.echo(f"Distretti aggiornati: {moved_count}; già aggiornati: "
-               f"{len(results) - moved_count - len(failed)}; errori: {len(failed)}.")
+    click.echo(
+        f"Distretti aggiornati: {moved_count}; già aggiornati: "
+        f"{len(results) - moved_count - len(failed)}; errori: {len(failed)}."
+    )
     for slug in skipped:
         click.echo(f"  - {slug}: in creazione, senza database (riprendi con `tenant apply`)")
     for result in failed:

@@ -32,7 +32,8 @@ DEFINITION_FILE = "tenant.toml"
 
 class ComuneDefinition(Schema):
     istat_code = fields.String(
-        required=True, data_key="istat",
+        required=True,
+        data_key="istat",
         validate=validate.Regexp(r"^\d{6}$", error=_l("Il codice ISTAT è di 6 cifre.")),
     )
     name = fields.String(
@@ -40,12 +41,15 @@ class ComuneDefinition(Schema):
         validate=validate.Length(min=1, max=120, error=_l("Da 1 a 120 caratteri.")),
     )
     cadastral_code = fields.String(
-        load_default=None, data_key="cadastral",
-        validate=validate.Regexp(r"^[A-Z]\d{3}$",
-                                 error=_l("Il codice catastale è una lettera e 3 cifre.")),
+        load_default=None,
+        data_key="cadastral",
+        validate=validate.Regexp(
+            r"^[A-Z]\d{3}$", error=_l("Il codice catastale è una lettera e 3 cifre.")
+        ),
     )
     postal_code = fields.String(
-        load_default=None, data_key="cap",
+        load_default=None,
+        data_key="cap",
         validate=validate.Regexp(r"^\d{5}$", error=_l("Il CAP è di 5 cifre.")),
     )
     population = fields.Integer(
@@ -96,6 +100,7 @@ class TenantDefinition(Schema):
 class ApplyReport:
     slug: str
     created: bool = False
+    skipped: bool = False
     changes: list[str] = field(default_factory=list)
 
 
@@ -108,8 +113,9 @@ def read_definition(path: str | Path) -> tuple[dict[str, Any], Path]:
     try:
         raw = tomllib.loads(file.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise InvalidInput({DEFINITION_FILE: [_("Il file non è TOML valido: %(error)s",
-                                                error=str(error))]}) from None
+        raise InvalidInput(
+            {DEFINITION_FILE: [_("Il file non è TOML valido: %(error)s", error=str(error))]}
+        ) from None
     definition = load_or_raise(TenantDefinition(), raw)
     return definition, file.parent
 
@@ -149,23 +155,34 @@ def _validate(definition: Mapping[str, Any], source_dir: Path) -> dict[str, dict
     return clean
 
 
-def apply_definition(path: str | Path, actor: str) -> ApplyReport:
-    """Create or update the tenant a definition describes, so that it matches the definition."""
+def apply_definition(path: str | Path, actor: str, create_only: bool = False) -> ApplyReport:
+    """Create or update the tenant a definition describes, so that it matches the definition.
+
+    With `create_only`, a tenant that already exists (and is not half-provisioned) is left as
+    it is, so changes made since in the app are kept."""
     definition, source_dir = read_definition(path)
     clean_settings = _validate(definition, source_dir)
     slug = definition["slug"]
     existing = db.session.scalar(db.select(Tenant).where(Tenant.slug == slug))
+    if create_only and existing is not None and existing.status is not TenantStatus.PROVISIONING:
+        return ApplyReport(slug, skipped=True)
     if existing is not None and existing.status is TenantStatus.SUSPENDED:
-        raise Conflict(_("Il distretto «%(slug)s» è sospeso: riattivalo prima di applicare "
-                         "la definizione.", slug=slug))
+        raise Conflict(
+            _(
+                "Il distretto «%(slug)s» è sospeso: riattivalo prima di applicare la definizione.",
+                slug=slug,
+            )
+        )
     report = ApplyReport(slug, created=existing is None)
 
-    services.register_tenant(slug, definition["display_name"], definition["plan"], actor,
-                             sample=definition["sample"])
+    services.register_tenant(
+        slug, definition["display_name"], definition["plan"], actor, sample=definition["sample"]
+    )
     for step in services.ensure_tenant_database(slug):
         report.changes.append(f"database: {step}")
-    if services.update_tenant(slug, actor, definition["display_name"], definition["plan"],
-                              definition["sample"]):
+    if services.update_tenant(
+        slug, actor, definition["display_name"], definition["plan"], definition["sample"]
+    ):
         report.changes.append("registry: updated")
     report.changes += _sync_domains(slug, definition["domains"], actor)
 
@@ -193,8 +210,9 @@ def _sync_domains(slug: str, domains: list[dict[str, Any]], actor: str) -> list[
     for domain in domains:
         host = services.validate_custom_domain(domain["hostname"])
         listed.add(host)
-        if services.add_domain(slug, host, actor, verified=domain["verified"],
-                               primary=domain["primary"]):
+        if services.add_domain(
+            slug, host, actor, verified=domain["verified"], primary=domain["primary"]
+        ):
             changes.append(f"domain {host}: set")
     for current in [d.hostname for d in services.get_tenant(slug).domains]:
         if current not in listed and services.remove_domain(slug, current, actor):

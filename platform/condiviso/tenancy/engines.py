@@ -42,7 +42,7 @@ def sqlite_path(url: str | URL, instance_path: str | Path) -> Path | None:
 
 
 def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
-    """WAL journal, a busy timeout instead of instant 'database is locked', enforced foreign keys."""
+    """WAL journal, a busy timeout instead of instant 'database is locked', foreign keys on."""
 
     @sa.event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:

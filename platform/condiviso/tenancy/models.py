@@ -38,7 +38,12 @@ class Tenant(PlatformModel):
     slug: Mapped[str] = mapped_column(sa.String(40), unique=True)
     display_name: Mapped[str] = mapped_column(sa.String(200))
     status: Mapped[TenantStatus] = mapped_column(
-        sa.Enum(TenantStatus, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]),
+        sa.Enum(
+            TenantStatus,
+            native_enum=False,
+            length=20,
+            values_callable=lambda e: [m.value for m in e],
+        ),
         default=TenantStatus.PROVISIONING,
     )
     database_url: Mapped[str] = mapped_column(sa.String(500))

@@ -128,4 +128,3 @@ def init_app(app: Flask) -> None:
     app.session_interface = TenantSessionInterface(runtime.site_of)
     app.before_request(_enter_site)
     app.teardown_request(_leave_site)
-

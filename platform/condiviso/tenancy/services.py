@@ -66,8 +66,14 @@ def tenant_histories() -> list[History]:
 def validate_slug(slug: Any) -> str:
     if not isinstance(slug, str) or not _SLUG_RE.match(slug) or "--" in slug:
         raise InvalidInput(
-            {"slug": [_("Usa da 2 a 40 lettere minuscole, cifre e trattini, iniziando con una "
-                        "lettera (per esempio: tradate).")]}
+            {
+                "slug": [
+                    _(
+                        "Usa da 2 a 40 lettere minuscole, cifre e trattini, iniziando con una "
+                        "lettera (per esempio: tradate)."
+                    )
+                ]
+            }
         )
     if slug in RESERVED_SLUGS:
         raise InvalidInput({"slug": [_("«%(slug)s» è un nome riservato.", slug=slug)]})
@@ -84,24 +90,38 @@ def validate_display_name(name: Any) -> str:
 
 def validate_plan(plan: Any) -> str:
     if plan not in PLANS:
-        raise InvalidInput({"plan": [_("Piano sconosciuto: scegli tra %(plans)s.",
-                                       plans=", ".join(PLANS))]})
+        raise InvalidInput(
+            {"plan": [_("Piano sconosciuto: scegli tra %(plans)s.", plans=", ".join(PLANS))]}
+        )
     return plan
 
 
 def validate_custom_domain(hostname: Any) -> str:
     host = normalize_host(hostname) if isinstance(hostname, str) else None
     if host is None or "." not in host:
-        raise InvalidInput({"hostname": [_("Indica un nome di dominio valido, per esempio "
-                                           "welfare.comune.example.it.")]})
+        raise InvalidInput(
+            {
+                "hostname": [
+                    _("Indica un nome di dominio valido, per esempio welfare.comune.example.it.")
+                ]
+            }
+        )
     platform_domain = current_app.config["PLATFORM_DOMAIN"]
     if host == platform_domain or host.endswith(f".{platform_domain}"):
-        raise InvalidInput({"hostname": [_("I sottodomini di %(domain)s sono già assegnati "
-                                           "automaticamente.", domain=platform_domain)]})
+        raise InvalidInput(
+            {
+                "hostname": [
+                    _(
+                        "I sottodomini di %(domain)s sono già assegnati automaticamente.",
+                        domain=platform_domain,
+                    )
+                ]
+            }
+        )
     return host
 
 
-# -- recording changes ------------------------------------------------------------------------------
+# -- recording changes ---------------------------------------------------------------------------
 
 
 def _record(actor: str, tenant_slug: str | None, action: str, details: Mapping[str, Any]) -> None:
@@ -109,9 +129,9 @@ def _record(actor: str, tenant_slug: str | None, action: str, details: Mapping[s
         RegistryAudit(actor=actor, tenant_slug=tenant_slug, action=action, details=dict(details))
     )
     db.session.execute(
-        sa.update(RegistryState).where(RegistryState.id == 1).values(
-            version=RegistryState.version + 1
-        )
+        sa.update(RegistryState)
+        .where(RegistryState.id == 1)
+        .values(version=RegistryState.version + 1)
     )
 
 
@@ -145,8 +165,9 @@ def audit_trail(slug: str | None = None, limit: int = 50) -> list[RegistryAudit]
 # -- provisioning -------------------------------------------------------------------------------
 
 
-def register_tenant(slug: str, display_name: str, plan: str, actor: str,
-                    sample: bool = False) -> Tenant:
+def register_tenant(
+    slug: str, display_name: str, plan: str, actor: str, sample: bool = False
+) -> Tenant:
     """Step 1 of provisioning: the registry row, in status `provisioning` (or the existing one)."""
     slug = validate_slug(slug)
     display_name = validate_display_name(display_name)
@@ -154,8 +175,13 @@ def register_tenant(slug: str, display_name: str, plan: str, actor: str,
     existing = db.session.scalar(sa.select(Tenant).where(Tenant.slug == slug))
     if existing is not None:
         if existing.status is TenantStatus.OFFBOARDED:
-            raise Conflict(_("Il nome «%(slug)s» appartiene a un distretto dismesso e non può "
-                             "essere riusato.", slug=slug))
+            raise Conflict(
+                _(
+                    "Il nome «%(slug)s» appartiene a un distretto dismesso e non può "
+                    "essere riusato.",
+                    slug=slug,
+                )
+            )
         return existing
     tenant = Tenant(
         slug=slug,
@@ -166,8 +192,12 @@ def register_tenant(slug: str, display_name: str, plan: str, actor: str,
         database_url=tenant_database_url(current_app.config, slug),
     )
     db.session.add(tenant)
-    _record(actor, slug, "tenant.registered",
-            {"display_name": display_name, "plan": plan, "database_url": tenant.database_url})
+    _record(
+        actor,
+        slug,
+        "tenant.registered",
+        {"display_name": display_name, "plan": plan, "database_url": tenant.database_url},
+    )
     _commit()
     return tenant
 
@@ -191,8 +221,9 @@ def activate_tenant(slug: str, actor: str) -> None:
         _commit()
 
 
-def provision_tenant(slug: str, display_name: str, actor: str, plan: str = "base",
-                     sample: bool = False) -> TenantInfo:
+def provision_tenant(
+    slug: str, display_name: str, actor: str, plan: str = "base", sample: bool = False
+) -> TenantInfo:
     """Create a tenant end to end. Idempotent and resumable: run again after a crash, it
     completes what is missing and duplicates nothing."""
     register_tenant(slug, display_name, plan, actor, sample=sample)
@@ -201,8 +232,13 @@ def provision_tenant(slug: str, display_name: str, actor: str, plan: str = "base
     return tenant_info(slug)
 
 
-def update_tenant(slug: str, actor: str, display_name: str | None = None,
-                  plan: str | None = None, sample: bool | None = None) -> bool:
+def update_tenant(
+    slug: str,
+    actor: str,
+    display_name: str | None = None,
+    plan: str | None = None,
+    sample: bool | None = None,
+) -> bool:
     tenant = get_tenant(slug)
     changes: dict[str, Any] = {}
     if sample is not None and sample != tenant.sample:
@@ -270,8 +306,9 @@ def record_archive(slug: str, actor: str, archive_path: str) -> None:
 # -- domains --------------------------------------------------------------------------------------
 
 
-def add_domain(slug: str, hostname: str, actor: str, verified: bool = False,
-               primary: bool = False) -> bool:
+def add_domain(
+    slug: str, hostname: str, actor: str, verified: bool = False, primary: bool = False
+) -> bool:
     """Attach a custom domain to a tenant; it routes once verified."""
     tenant = get_tenant(slug)
     host = validate_custom_domain(hostname)
@@ -329,8 +366,13 @@ def remove_domain(slug: str, hostname: str, actor: str) -> bool:
 # -- plugins --------------------------------------------------------------------------------------
 
 
-def set_plugin(slug: str, name: str, actor: str, enabled: bool = True,
-               settings: Mapping[str, Any] | None = None) -> bool:
+def set_plugin(
+    slug: str,
+    name: str,
+    actor: str,
+    enabled: bool = True,
+    settings: Mapping[str, Any] | None = None,
+) -> bool:
     """Enable (with validated settings) or disable a plugin for a tenant.
 
     Invalid settings raise `InvalidInput` naming the field and the reason; nothing is stored.
@@ -355,7 +397,11 @@ def set_plugin(slug: str, name: str, actor: str, enabled: bool = True,
         row = TenantPlugin(name=name)
         tenant.plugins.append(row)
     row.enabled, row.settings = True, clean
-    _record(actor, slug, "plugin.enabled",
-            {"plugin": name, "before": before, "after": {"enabled": True, "settings": clean}})
+    _record(
+        actor,
+        slug,
+        "plugin.enabled",
+        {"plugin": name, "before": before, "after": {"enabled": True, "settings": clean}},
+    )
     _commit()
     return True

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 
 from condiviso.tenancy.registry import RegistrySnapshot, TenantInfo
 
-_HOST_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
+_HOST_RE = re.compile(
+    r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$"
+)
 
 
 class SiteKind(enum.StrEnum):

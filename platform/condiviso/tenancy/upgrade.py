@@ -9,8 +9,12 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlalchemy_utils
+from flask import Flask
+
+from condiviso.extensions import db
 from condiviso.tenancy.databases import migrate_database
-from condiviso.tenancy.migrations import History
+from condiviso.tenancy.migrations import PLATFORM_HISTORY, History, upgrade
 
 
 @dataclass(frozen=True)
@@ -18,6 +22,18 @@ class UpgradeResult:
     slug: str
     moved: list[str] = field(default_factory=list)
     error: str | None = None
+
+
+def upgrade_platform(app: Flask) -> bool:
+    """Create the platform database if needed and bring it to the current schema."""
+    with app.app_context():
+        engine = db.engines["platform"]
+    if engine.dialect.name != "sqlite" and not sqlalchemy_utils.database_exists(engine.url):
+        sqlalchemy_utils.create_database(engine.url)
+    with engine.connect() as connection:
+        moved = upgrade(connection, PLATFORM_HISTORY)
+        connection.commit()
+    return moved
 
 
 # Set before the worker processes fork, so they inherit it instead of unpickling it.

@@ -42,7 +42,9 @@ def upgrade() -> None:
         sa.Column("is_primary", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["tenant_id"], ["tenant.id"], name="fk_tenant_domain_tenant_id_tenant",
+            ["tenant_id"],
+            ["tenant.id"],
+            name="fk_tenant_domain_tenant_id_tenant",
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name="pk_tenant_domain"),
@@ -57,7 +59,9 @@ def upgrade() -> None:
         sa.Column("settings", sa.JSON(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["tenant_id"], ["tenant.id"], name="fk_tenant_plugin_tenant_id_tenant",
+            ["tenant_id"],
+            ["tenant.id"],
+            name="fk_tenant_plugin_tenant_id_tenant",
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("tenant_id", "name", name="pk_tenant_plugin"),

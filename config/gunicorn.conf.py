@@ -1,0 +1,27 @@
+"""gunicorn settings for Condiviso (`gunicorn -c config/gunicorn.conf.py`); values come from the
+environment or the `.env` file."""
+
+import os
+
+from dotenv import load_dotenv
+
+load_dotenv(os.environ.get("CONDIVISO_ENV_FILE", ".env"))
+
+wsgi_app = "condiviso.wsgi:app"
+bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 30
+keepalive = 5
+# Recycle workers now and then so that slow leaks cannot grow without bound.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "5000"))
+max_requests_jitter = 500
+# Only the reverse proxy may set X-Forwarded-*; the app trusts them only with PROXY_COUNT set.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+access_log_format = (
+    '%(h)s %({host}i)s "%(r)s" %(s)s %(b)s %(M)sms request=%({x-request-id}o)s'
+)
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
