@@ -21,10 +21,11 @@ class Base(DeclarativeBase):
     """Declarative base of every model; tenant models use it directly, platform models through
     `condiviso.tenancy.models.PlatformModel`."""
 
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
 
 db = SQLAlchemy(
     model_class=Base,
-    metadata=MetaData(naming_convention=NAMING_CONVENTION),
     session_options={"class_": RoutingSession, "scopefunc": session_scope},
 )
 babel = Babel()

@@ -1,25 +1,63 @@
-"""Italian first, English second: the locale of each request, and where catalogs live."""
+"""Italian first, English second: the locale of each request, the language switch, and where
+catalogs live."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from flask import Flask, current_app, has_request_context, request
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    has_request_context,
+    redirect,
+    request,
+    session,
+)
 
 from condiviso.extensions import babel
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+LOCALE_SESSION_KEY = "locale"
+
+blueprint = Blueprint("i18n", __name__)
 
 
 def select_locale() -> str:
-    """The visitor's preferred language among those offered; Italian when in doubt."""
+    """The language chosen with the switch, else the browser's preference; Italian when in
+    doubt."""
     languages = current_app.config["LANGUAGES"]
     if has_request_context():
+        chosen = session.get(LOCALE_SESSION_KEY)
+        if chosen in languages:
+            return chosen
         return request.accept_languages.best_match(languages) or languages[0]
     return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this same site: never an open redirect."""
+    if not target:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+@blueprint.get("/lingua/<code>")
+def switch_language(code: str):
+    """Remember the visitor's language and go back where they were."""
+    if code not in current_app.config["LANGUAGES"]:
+        abort(404)
+    session[LOCALE_SESSION_KEY] = code
+    return redirect(_safe_next(request.args.get("next")))
 
 
 def init_app(app: Flask, extra_directories: list[Path]) -> None:
     directories = [TRANSLATIONS, *[d for d in extra_directories if d.is_dir()]]
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(str(d) for d in directories)
     babel.init_app(app, locale_selector=select_locale)
+    app.register_blueprint(blueprint)

@@ -155,10 +155,10 @@ class PluginRegistry:
                 )
         return history
 
-    def _check_tables_claimed(self) -> None:
+    def _check_tables_claimed(self, mappers: Iterable[Any] | None = None) -> None:
         """Every tenant table is the core's or declared by exactly one installed plugin."""
         claimed = {m.__table__.name: p.name for p in self.plugins.values() for m in p.models}
-        for mapper in db.Model.registry.mappers:
+        for mapper in db.Model.registry.mappers if mappers is None else mappers:
             table = mapper.local_table
             if table.metadata.info.get("bind_key") is not None:
                 continue
