@@ -30,11 +30,19 @@ def select_locale() -> str:
     doubt."""
     languages = current_app.config["LANGUAGES"]
     if has_request_context():
-        chosen = session.get(LOCALE_SESSION_KEY)
+        chosen = _session_locale()
         if chosen in languages:
             return chosen
         return request.accept_languages.best_match(languages) or languages[0]
     return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _session_locale() -> str | None:
+    try:
+        return session.get(LOCALE_SESSION_KEY)
+    except AssertionError:
+        # The session could not be opened (the error page of that failure is being rendered).
+        return None
 
 
 def _safe_next(target: str | None) -> str:

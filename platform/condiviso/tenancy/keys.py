@@ -46,8 +46,9 @@ def site_identity(site: Any) -> str | None:
 class TenantSessionInterface(SecureCookieSessionInterface):
     """Flask's signed cookie session, keyed per site and bound to its site."""
 
-    def __init__(self, site_of: Any) -> None:
+    def __init__(self, site_of: Any, sessionless_paths: frozenset[str]) -> None:
         self._site_of = site_of
+        self._sessionless_paths = sessionless_paths
 
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
         site = self._site_of(request)
@@ -67,6 +68,8 @@ class TenantSessionInterface(SecureCookieSessionInterface):
         )
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if request.path in self._sessionless_paths:
+            return None
         session = super().open_session(app, request)
         if session is None:
             return None

@@ -27,8 +27,9 @@ from condiviso.tenancy.sites import HostResolver, Site, SiteKind
 
 SITE_ENVIRON_KEY = "condiviso.site"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-# Reachable with any Host header: load balancers probe by IP address.
-HOST_INDEPENDENT_ENDPOINTS = frozenset({"ops.healthz", "ops.readyz"})
+# Reachable with any Host header and without the registry: load balancers probe by IP address,
+# and a probe must answer even when the platform database does not.
+HOST_INDEPENDENT_PATHS = frozenset({"/healthz", "/readyz"})
 
 
 class TenancyRuntime:
@@ -95,7 +96,7 @@ def register_site_blueprint(app: Flask, blueprint: Any, site: SiteKind, **option
 
 def _enter_site() -> None:
     runtime = get_runtime()
-    if request.endpoint in HOST_INDEPENDENT_ENDPOINTS:
+    if request.path in HOST_INDEPENDENT_PATHS:
         return
     site = runtime.site_of(request)
     if site.kind is SiteKind.UNTRUSTED:
@@ -125,6 +126,6 @@ def _leave_site(_exc: BaseException | None) -> None:
 def init_app(app: Flask) -> None:
     runtime = TenancyRuntime(app)
     app.extensions["condiviso.tenancy"] = runtime
-    app.session_interface = TenantSessionInterface(runtime.site_of)
+    app.session_interface = TenantSessionInterface(runtime.site_of, HOST_INDEPENDENT_PATHS)
     app.before_request(_enter_site)
     app.teardown_request(_leave_site)
