@@ -82,9 +82,7 @@ def create_app(
     registry = PluginRegistry(discover() if plugins is None else plugins)
     db.init_app(app)
     redis_connection.init_app(app)
-    i18n.init_app(
-        app, [Path(p.module.__file__).parent / "translations" for p in registry.plugins.values()]
-    )
+    i18n.init_app(app, registry.translation_directories())
     logs.init_app(app)
     errors.init_app(app)
     with app.app_context():

@@ -8,7 +8,7 @@ from typing import Any
 
 import marshmallow as ma
 from flask_babel import gettext as _
-from marshmallow import fields
+from marshmallow import fields, validate
 
 from condiviso.errors import InvalidInput
 
@@ -43,6 +43,10 @@ def _localize(field: fields.Field) -> None:
     if isinstance(field, fields.String):
         messages["invalid_utf8"] = _("Il testo contiene caratteri non validi.")
     field.error_messages = {**field.error_messages, **messages}
+    # Email and URL fields validate through validators built with the English message.
+    for validator in getattr(field, "validators", ()):
+        if isinstance(validator, validate.Email | validate.URL) and "invalid" in messages:
+            validator.error = messages["invalid"]
     inner = getattr(field, "inner", None)
     if isinstance(inner, fields.Field):
         _localize(inner)

@@ -156,8 +156,12 @@ class PluginRegistry:
         return history
 
     def _check_tables_claimed(self, mappers: Iterable[Any] | None = None) -> None:
-        """Every tenant table is the core's or declared by exactly one installed plugin."""
-        claimed = {m.__table__.name: p.name for p in self.plugins.values() for m in p.models}
+        """Every tenant table defined in a plugin's package is declared by that plugin, and no
+        core table takes a plugin's namespace."""
+        packages = {
+            p.name: p.module.__name__.rpartition(".")[0] or p.module.__name__
+            for p in self.plugins.values()
+        }
         for mapper in db.Model.registry.mappers if mappers is None else mappers:
             table = mapper.local_table
             if table.metadata.info.get("bind_key") is not None:
@@ -169,10 +173,14 @@ class PluginRegistry:
                     raise PluginError(
                         f"core table {table.name!r} takes the namespace of plugin {clash!r}"
                     )
-            elif table.name not in claimed:
+                continue
+            owner = next(
+                (n for n, package in packages.items() if module.startswith(f"{package}.")), None
+            )
+            if owner is not None and mapper.class_ not in self.plugins[owner].models:
                 raise PluginError(
-                    f"table {table.name!r} (defined in {module}) is not declared by any "
-                    f"installed plugin's condiviso_tenant_models"
+                    f"plugin {owner!r}: table {table.name!r} (defined in {module}) is not "
+                    f"declared by its condiviso_tenant_models"
                 )
 
     # -- what the rest of the app asks ---------------------------------------------------------
@@ -180,6 +188,15 @@ class PluginRegistry:
     def histories(self) -> list[History]:
         """The plugins' tenant histories, in name order."""
         return [p.history for p in sorted(self.plugins.values(), key=lambda p: p.name) if p.history]
+
+    def translation_directories(self) -> list[Path]:
+        """The `translations/` folders plugins ship next to their module, if any."""
+        folders = []
+        for plugin in self.plugins.values():
+            location = getattr(plugin.module, "__file__", None)
+            if location and (Path(location).parent / "translations").is_dir():
+                folders.append(Path(location).parent / "translations")
+        return folders
 
     def get(self, name: str) -> LoadedPlugin:
         plugin = self.plugins.get(name)
@@ -229,8 +246,10 @@ def check_url_rules(app: Flask) -> None:
     """Two endpoints answering the same URL and method is a clash, reported at start-up."""
     seen: dict[tuple[str, str], str] = {}
     for rule in app.url_map.iter_rules():
+        # `/comuni/<code>` and `/comuni/<istat_code>` answer the same URLs.
+        shape = re.sub(r"<[^>]+>", "<>", rule.rule)
         for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}:
-            key = (rule.rule, method)
+            key = (shape, method)
             other = seen.setdefault(key, rule.endpoint)
             if other != rule.endpoint:
                 raise PluginError(

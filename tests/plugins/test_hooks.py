@@ -1,0 +1,157 @@
+"""Every hook specification, exercised through the real branding plugin; per-tenant hooks reach
+only the plugins the tenant enabled."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from condiviso.extensions import db
+from condiviso.plugins import get_plugins, hookspecs, navigation
+from condiviso.tenancy import services, tenant_context
+from condiviso.tenancy.engines import resolve_url
+from condiviso.tenancy.migrations import current_heads
+from tests.conftest import PLATFORM_DOMAIN
+from tests.helpers import ACTOR
+from tests.tenancy.test_provisioning import write_definition
+
+TESTS = Path(__file__).resolve().parents[1]
+
+
+def _hook_names() -> list[str]:
+    return [
+        name
+        for name, value in inspect.getmembers(hookspecs, inspect.isfunction)
+        if name.startswith("condiviso_")
+    ]
+
+
+def test_every_hook_specification_has_a_test():
+    defined = set()
+    for path in TESTS.rglob("test_*.py"):
+        tree = ast.parse(path.read_text())
+        defined |= {node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
+    missing = [name for name in _hook_names() if f"test_hook_{name}" not in defined]
+    assert missing == [], f"hook specifications without a test_hook_<name>: {missing}"
+
+
+def test_every_hook_specification_is_documented():
+    for name in _hook_names():
+        doc = getattr(hookspecs, name).__doc__ or ""
+        assert "Start-up." in doc or "Per tenant" in doc, name
+
+
+@pytest.fixture
+def calls(app):
+    """(hook name, plugin name) of every hook implementation pluggy calls during the test."""
+    recorded: list[tuple[str, str]] = []
+    registry = app.extensions["condiviso.plugins"]
+    undo = registry.pm.add_hookcall_monitoring(
+        lambda hook_name, impls, kwargs: recorded.extend((hook_name, i.plugin_name) for i in impls),
+        lambda outcome, hook_name, impls, kwargs: None,
+    )
+    yield recorded
+    undo()
+
+
+def test_plugin_enabled_on_one_tenant_and_disabled_on_another(host_client, alpha, beta, calls):
+    assert host_client(f"alpha.{PLATFORM_DOMAIN}").get("/contatti").status_code == 200
+    assert ("condiviso_navigation", "branding") in calls
+    calls.clear()
+
+    assert host_client(f"beta.{PLATFORM_DOMAIN}").get("/contatti").status_code == 404
+    assert host_client(f"beta.{PLATFORM_DOMAIN}").get("/branding/theme.css").status_code == 404
+    page = host_client(f"beta.{PLATFORM_DOMAIN}").get("/")
+    assert page.status_code == 200
+    assert [call for call in calls if call[1] == "branding"] == []
+    assert "Contatti" not in page.text
+
+
+def test_disabling_a_plugin_takes_its_routes_away(app, host_client, new_tenant):
+    tenant = new_tenant(plugins={"branding": {}})
+    client = host_client(f"{tenant.slug}.{PLATFORM_DOMAIN}")
+    assert client.get("/contatti").status_code == 200
+    with app.app_context():
+        services.set_plugin(tenant.slug, "branding", ACTOR, enabled=False)
+    assert client.get("/contatti").status_code == 404
+
+
+def test_hook_condiviso_blueprint(app):
+    plugin = get_plugins(app).get("branding")
+    assert plugin.blueprint.name == "branding"
+    assert "branding.contacts" in app.view_functions
+
+
+def test_hook_condiviso_tenant_models(app, alpha):
+    from plugins.branding.models import BrandingAsset
+
+    assert get_plugins(app).get("branding").models == (BrandingAsset,)
+    engine = sa.create_engine(
+        resolve_url(alpha.database_url, app.config["INSTANCE_PATH"]), poolclass=sa.NullPool
+    )
+    assert "branding_asset" in sa.inspect(engine).get_table_names()
+    engine.dispose()
+
+
+def test_hook_condiviso_migrations(app, alpha):
+    history = get_plugins(app).get("branding").history
+    assert history.version_table == "branding_alembic_version"
+    engine = sa.create_engine(
+        resolve_url(alpha.database_url, app.config["INSTANCE_PATH"]), poolclass=sa.NullPool
+    )
+    with engine.connect() as connection:
+        assert current_heads(connection, history) == ("branding_0001",)
+    engine.dispose()
+
+
+def test_hook_condiviso_settings_schema(app):
+    with app.app_context():
+        stored = get_plugins().validate_settings("branding", {"primary_color": "#0B5D8F"})
+    assert stored["primary_color"] == "#0b5d8f"
+    assert stored["footer_links"] == []
+
+
+def test_hook_condiviso_navigation(app, alpha, beta):
+    with app.test_request_context(base_url=f"http://alpha.{PLATFORM_DOMAIN}"):
+        assert [e.endpoint for e in navigation(alpha)] == ["branding.contacts"]
+        assert navigation(beta) == []
+
+
+def test_hook_condiviso_template_context(host_client, alpha):
+    page = host_client(f"alpha.{PLATFORM_DOMAIN}").get("/")
+    assert "/branding/theme.css?v=0066cc" in page.text
+
+
+def test_hook_condiviso_validate_definition(app, tmp_path):
+    path = write_definition(tmp_path / "nologo", "nologo")
+    (path / "logo.svg").unlink()
+    from condiviso.errors import InvalidInput
+    from condiviso.tenancy.definitions import apply_definition
+    from condiviso.tenancy.models import Tenant
+
+    with app.app_context():
+        with pytest.raises(InvalidInput) as refused:
+            apply_definition(path, ACTOR)
+        assert "plugins.branding.logo" in refused.value.errors
+        assert db.session.scalar(sa.select(Tenant).where(Tenant.slug == "nologo")) is None
+
+
+def test_hook_condiviso_import_definition(app, host_client, tmp_path):
+    from condiviso.tenancy.definitions import apply_definition
+    from plugins.branding.models import BrandingAsset
+
+    path = write_definition(tmp_path / "withlogo", "withlogo")
+    with app.app_context():
+        apply_definition(path, ACTOR)
+        apply_definition(path, ACTOR)
+        digest = services.get_tenant("withlogo").plugin("branding").settings["logo"]
+        with tenant_context("withlogo"):
+            assert db.session.scalars(sa.select(BrandingAsset.sha256)).all() == [digest]
+    logo = host_client(f"withlogo.{PLATFORM_DOMAIN}").get(f"/branding/logo/{digest}")
+    assert logo.status_code == 200
+    assert logo.mimetype == "image/svg+xml"
+    logo.close()
