@@ -68,6 +68,9 @@ def _registry_state(app):
         (["plugins", "disable", "branding"], "--tenant"),
         (["db", "upgrade", "--jobs", "0"], "--jobs"),
         (["tenant", "frobnicate"], "frobnicate"),
+        (["tenant", "domain", "add", "alpha", "not a host"], "hostname"),
+        (["tenant", "domain", "add", "alpha", "x.condiviso.test"], "sottodomini"),
+        (["tenant", "domain", "verify", "alpha", "unknown.example"], "non è assegnato"),
     ],
 )
 def test_bad_arguments_exit_2_and_change_nothing(app, alpha, beta, args, message):
@@ -103,6 +106,17 @@ def test_tenant_lifecycle_through_the_cli(app, tmp_path):
     assert enabled.exit_code == 0, enabled.output
     assert "attivo" in _invoke(app, "plugins", "list", "--tenant", "clitest").output
     assert _invoke(app, "plugins", "disable", "branding", "--tenant", "clitest").exit_code == 0
+    assert _invoke(app, "tenant", "domain", "add", "clitest", "cli.welfare.example").exit_code == 0
+    assert (
+        _invoke(app, "tenant", "domain", "verify", "clitest", "cli.welfare.example").exit_code == 0
+    )
+    assert "cli.welfare.example (verificato)" in _invoke(app, "tenant", "show", "clitest").output
+    assert (
+        _invoke(app, "tenant", "domain", "remove", "clitest", "cli.welfare.example").exit_code == 0
+    )
+    assert (
+        "dominio:       cli.welfare.example" not in _invoke(app, "tenant", "show", "clitest").output
+    )
     assert _invoke(app, "tenant", "suspend", "clitest", "--reason", "test").exit_code == 0
     assert "stato:         suspended" in _invoke(app, "tenant", "show", "clitest").output
     assert _invoke(app, "tenant", "resume", "clitest").exit_code == 0

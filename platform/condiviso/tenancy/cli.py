@@ -171,6 +171,46 @@ def offboard(slug: str, confirmation: str | None) -> None:
     click.echo(f"Distretto «{slug}» dismesso. Archivio: {path}")
 
 
+@tenant_cli.group("domain")
+def domain_cli() -> None:
+    """Domini personalizzati di un distretto."""
+
+
+@domain_cli.command("add")
+@click.argument("slug")
+@click.argument("hostname")
+@click.option("--verified", is_flag=True, help="Il DNS è già stato verificato.")
+@click.option("--primary", is_flag=True, help="Dominio usato nei collegamenti.")
+@cli_errors
+def domain_add(slug: str, hostname: str, verified: bool, primary: bool) -> None:
+    """Assegna un dominio personalizzato (instrada solo quando è verificato)."""
+    require_platform_schema()
+    changed = services.add_domain(slug, hostname, services.cli_actor(), verified, primary)
+    click.echo(f"Dominio {hostname} assegnato a «{slug}»." if changed else "Nessuna modifica.")
+
+
+@domain_cli.command("verify")
+@click.argument("slug")
+@click.argument("hostname")
+@cli_errors
+def domain_verify(slug: str, hostname: str) -> None:
+    """Segna come verificato un dominio (dopo aver controllato il suo DNS)."""
+    require_platform_schema()
+    changed = services.verify_domain(slug, hostname, services.cli_actor())
+    click.echo(f"Dominio {hostname} verificato." if changed else "Era già verificato.")
+
+
+@domain_cli.command("remove")
+@click.argument("slug")
+@click.argument("hostname")
+@cli_errors
+def domain_remove(slug: str, hostname: str) -> None:
+    """Toglie un dominio personalizzato a un distretto."""
+    require_platform_schema()
+    changed = services.remove_domain(slug, hostname, services.cli_actor())
+    click.echo(f"Dominio {hostname} rimosso." if changed else "Nessuna modifica.")
+
+
 @db_cli.command("upgrade")
 @click.option("--jobs", type=click.IntRange(1, 32), help="Distretti aggiornati in parallelo.")
 @click.option("--tenant", "only", multiple=True, help="Solo questi distretti (ripetibile).")
