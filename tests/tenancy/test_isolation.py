@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import zipfile
 
+import pytest
 import sqlalchemy as sa
-from itsdangerous import URLSafeTimedSerializer
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from condiviso.extensions import db
 from condiviso.tenancy import tenant_context
-from condiviso.tenancy.keys import SESSION_TENANT_KEY, derive_key
+from condiviso.tenancy.keys import SESSION_TENANT_KEY, derive_key, token_serializer
 from condiviso.territory.models import Comune
 from tests.conftest import PLATFORM_DOMAIN
 from tests.helpers import comune
@@ -68,6 +69,20 @@ def test_session_is_rechecked_against_the_host(app, host_client, alpha, beta):
         "/", headers={"Cookie": f"session={forged}"}
     )
     assert 'lang="it"' in response.text
+
+
+def test_tokens_of_one_tenant_or_purpose_are_refused_by_another(app, alpha, beta):
+    with app.app_context():
+        token = token_serializer("invitation", alpha.id).dumps({"email": "anna@example.org"})
+        assert token_serializer("invitation", alpha.id).loads(token, max_age=60) == {
+            "email": "anna@example.org"
+        }
+        for other in (
+            token_serializer("invitation", beta.id),
+            token_serializer("password-reset", alpha.id),
+        ):
+            with pytest.raises(BadSignature):
+                other.loads(token, max_age=60)
 
 
 def test_signing_keys_differ_per_tenant_and_purpose(app, alpha, beta):

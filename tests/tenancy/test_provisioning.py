@@ -123,6 +123,7 @@ def test_apply_creates_then_is_idempotent(app, host_client, tmp_path):
     }
     page = host_client(f"{slug}.welfare.example").get("/")
     assert page.status_code == 200 and "Castelseprio" in page.text
+    assert "Portale dimostrativo" in page.text  # a sample tenant says so on every page
 
 
 def test_create_only_leaves_an_existing_tenant_alone(app, tmp_path):

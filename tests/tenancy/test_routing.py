@@ -18,6 +18,7 @@ def test_tenant_subdomain_reaches_its_portal(host_client, alpha):
     response = host_client(f"alpha.{PLATFORM_DOMAIN}").get("/")
     assert response.status_code == 200
     assert alpha.display_name in response.text
+    assert "Portale dimostrativo" not in response.text
 
 
 def test_host_is_case_insensitive_and_ignores_port(host_client, alpha):

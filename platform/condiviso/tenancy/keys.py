@@ -32,6 +32,15 @@ def derive_key(master_secret: str, purpose: str, tenant_id: uuid.UUID | None) ->
     return hkdf.derive(master_secret.encode())
 
 
+def token_serializer(purpose: str, tenant_id: uuid.UUID | None) -> URLSafeTimedSerializer:
+    """Signs tokens (e-mail links, invitations) that only this tenant, for this purpose, accepts;
+    check their age with `loads(token, max_age=seconds)`."""
+    from flask import current_app
+
+    key = derive_key(current_app.config["SECRET_KEY"], f"token:{purpose}", tenant_id)
+    return URLSafeTimedSerializer(key, salt=f"condiviso.{purpose}")
+
+
 def site_identity(site: Any) -> str | None:
     """What a session is bound to: 'platform', the tenant's id, or None (no session)."""
     from condiviso.tenancy.sites import SiteKind
