@@ -173,23 +173,3 @@ def drop_tenant_database(config: Config, url: str) -> None:
 
 def remove_tenant_directory(config: Config, slug: str) -> None:
     shutil.rmtree(tenant_directory(config, slug), ignore_errors=True)
-
-
-def drop_templates(config: Config) -> None:
-    """Remove every schema template (used by tests and after schema changes in development)."""
-    shutil.rmtree(Path(config["INSTANCE_PATH"]) / "tenants" / "_templates", ignore_errors=True)
-    server = config["TENANT_DATABASE_SERVER"]
-    if not server:
-        return
-    engine = _server_engine(config, sa.make_url(f"{server}/postgres"))
-    try:
-        with engine.connect() as connection:
-            quote = connection.dialect.identifier_preparer.quote
-            names = connection.scalars(
-                sa.text("SELECT datname FROM pg_database WHERE datname LIKE :p"),
-                {"p": f"{config['DATABASE_NAME_PREFIX']}tpl\\_%"},
-            ).all()
-            for name in names:
-                connection.execute(sa.text(f"DROP DATABASE IF EXISTS {quote(name)} WITH (FORCE)"))
-    finally:
-        engine.dispose()
