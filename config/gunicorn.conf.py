@@ -24,4 +24,6 @@ access_log_format = (
     '%(h)s %({host}i)s "%(r)s" %(s)s %(b)s %(M)sms request=%({x-request-id}o)s'
 )
 errorlog = "-"
+# No runtime control socket: several instances (tests, benchmarks) may run side by side.
+control_socket_disable = True
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
