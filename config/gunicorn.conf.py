@@ -8,6 +8,9 @@ from dotenv import load_dotenv
 load_dotenv(os.environ.get("CONDIVISO_ENV_FILE", ".env"))
 
 wsgi_app = "condiviso.wsgi:app"
+# Build the app once in the master and fork workers from it: a (re)started worker is ready at
+# once and shares the loaded code. Building the app opens no connection; post_fork makes sure.
+preload_app = True
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
@@ -27,3 +30,15 @@ errorlog = "-"
 # No runtime control socket: several instances (tests, benchmarks) may run side by side.
 control_socket_disable = True
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+
+
+def post_fork(server, worker):
+    """Each worker opens its own database connections, never the master's."""
+    from condiviso.wsgi import app
+    from condiviso.extensions import db
+    from condiviso.tenancy import get_runtime
+
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose(close=False)
+    get_runtime(app).engines.dispose_all()

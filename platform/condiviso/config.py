@@ -116,9 +116,9 @@ def build_config(
         "TENANT_DATABASE_SERVER": (get("TENANT_DATABASE_SERVER") or "").rstrip("/") or None,
         "DATABASE_NAME_PREFIX": get("DATABASE_NAME_PREFIX") or "condiviso_",
         "TENANT_ENGINE_CACHE_SIZE": _as_int(
-            "TENANT_ENGINE_CACHE_SIZE", get("TENANT_ENGINE_CACHE_SIZE", "64"), minimum=1
+            "TENANT_ENGINE_CACHE_SIZE", get("TENANT_ENGINE_CACHE_SIZE", "128"), minimum=1
         ),
-        "TENANT_POOL_SIZE": _as_int("TENANT_POOL_SIZE", get("TENANT_POOL_SIZE", "2"), minimum=1),
+        "TENANT_POOL_SIZE": _as_int("TENANT_POOL_SIZE", get("TENANT_POOL_SIZE", "1"), minimum=1),
         "TENANT_POOL_OVERFLOW": _as_int("TENANT_POOL_OVERFLOW", get("TENANT_POOL_OVERFLOW", "3")),
         "SQLITE_BUSY_TIMEOUT_MS": _as_int(
             "SQLITE_BUSY_TIMEOUT_MS", get("SQLITE_BUSY_TIMEOUT_MS", "5000")

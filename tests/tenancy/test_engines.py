@@ -65,5 +65,5 @@ def test_postgresql_tenant_pools_are_small(app):
     engine = create_tenant_engine(f"{POSTGRES_URL}/postgres", app.config)
     with engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT 1").scalar() == 1
-    assert engine.pool.size() == app.config["TENANT_POOL_SIZE"] == 2
+    assert engine.pool.size() == app.config["TENANT_POOL_SIZE"] == 1
     engine.dispose()

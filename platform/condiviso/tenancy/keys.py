@@ -58,23 +58,27 @@ class TenantSessionInterface(SecureCookieSessionInterface):
     def __init__(self, site_of: Any, sessionless_paths: frozenset[str]) -> None:
         self._site_of = site_of
         self._sessionless_paths = sessionless_paths
+        self._serializers: dict[str, URLSafeTimedSerializer] = {}
 
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
         site = self._site_of(request)
         identity = site_identity(site)
         if identity is None:
             return None
-        tenant_id = site.tenant.id if site.tenant is not None else None
-        key = derive_key(app.config["SECRET_KEY"], "session", tenant_id)
-        return URLSafeTimedSerializer(
-            key,
-            salt=self.salt,
-            serializer=self.serializer,
-            signer_kwargs={
-                "key_derivation": self.key_derivation,
-                "digest_method": self.digest_method,
-            },
-        )
+        serializer = self._serializers.get(identity)
+        if serializer is None:
+            tenant_id = site.tenant.id if site.tenant is not None else None
+            serializer = URLSafeTimedSerializer(
+                derive_key(app.config["SECRET_KEY"], "session", tenant_id),
+                salt=self.salt,
+                serializer=self.serializer,
+                signer_kwargs={
+                    "key_derivation": self.key_derivation,
+                    "digest_method": self.digest_method,
+                },
+            )
+            self._serializers[identity] = serializer
+        return serializer
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         if request.path in self._sessionless_paths:
