@@ -68,3 +68,59 @@ def provision(
                 sync_comuni(comuni)
                 db.session.commit()
         return services.tenant_info(slug)
+
+
+PASSWORD = "una frase lunga e facile"
+
+
+def make_user(
+    app: Flask,
+    slug: str,
+    email: str,
+    *roles: str,
+    comune_ids: Iterable[int] = (),
+    cooperative_id: int | None = None,
+    password: str = PASSWORD,
+    verified: bool = True,
+    full_name: str | None = None,
+) -> int:
+    """A person of the district `slug` with `roles` (scoped as given); returns the user id."""
+    from datetime import UTC, datetime
+
+    from condiviso.accounts.models import RoleGrant, User
+    from condiviso.accounts.passwords import hash_password
+
+    with app.app_context(), tenant_context(slug):
+        user = User(
+            email=email,
+            full_name=full_name or email.split("@")[0].title(),
+            password_hash=hash_password(password),
+            email_verified_at=datetime.now(UTC) if verified else None,
+        )
+        for role in roles:
+            if role == "comune_staff":
+                user.grants.extend(RoleGrant(role=role, comune_id=i) for i in comune_ids)
+            elif role == "cooperative_staff":
+                user.grants.append(RoleGrant(role=role, cooperative_id=cooperative_id))
+            else:
+                user.grants.append(RoleGrant(role=role))
+        db.session.add(user)
+        db.session.commit()
+        return user.id
+
+
+def sign_in(client: HostClient, email: str, password: str = PASSWORD) -> TestResponse:
+    """Sign in through the real login form (CSRF token included)."""
+    page = client.get("/accedi")
+    token = csrf_token(page.text)
+    return client.post("/accedi", data={"email": email, "password": password, "csrf_token": token})
+
+
+def csrf_token(html: str) -> str:
+    import re
+
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html
+    )
+    assert match, "no CSRF token in the page"
+    return match.group(1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 
+from condiviso.accounts.roles import Audience, allow
 from condiviso.ops.logs import LOG_FORMAT, REQUEST_ID_HEADER, TenantContextFilter
 from tests.conftest import PLATFORM_DOMAIN, build_app
 from tests.helpers import provision
@@ -47,6 +48,7 @@ def test_log_lines_carry_tenant_and_request_id(tmp_path_factory, host_client):
     provision(logged, "gamma", "Ambito di Gamma (test)")
 
     @logged.get("/_log")
+    @allow(Audience.EVERYONE)
     def _log():
         logging.getLogger("condiviso.test").warning("something happened")
         return "ok"

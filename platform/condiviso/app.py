@@ -14,7 +14,9 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from condiviso import errors, i18n, redis_connection
+from condiviso import errors, i18n, ratelimit, redis_connection, security
+from condiviso.accounts import access, login
+from condiviso.accounts.roles import Audience, allow, role_label
 from condiviso.config import build_config
 from condiviso.extensions import db
 from condiviso.ops import logs
@@ -38,6 +40,7 @@ def check_stdlib_platform() -> None:
         )
 
 
+@allow(Audience.EVERYONE)
 def index():
     """`/` is the platform's home on the apex host and the district's portal on a tenant host."""
     from condiviso.portal.views import home
@@ -82,21 +85,35 @@ def create_app(
     registry = PluginRegistry(discover() if plugins is None else plugins)
     db.init_app(app)
     redis_connection.init_app(app)
-    i18n.init_app(app, registry.translation_directories())
     logs.init_app(app)
-    errors.init_app(app)
     with app.app_context():
         tenancy_runtime.init_app(app)
+    i18n.init_app(app, registry.translation_directories())
+    errors.init_app(app)
+    security.init_app(app)
+    login.init_app(app)
+    ratelimit.init_app(app)
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.globals["role_label"] = role_label
 
+    from condiviso.accounts.admin_views import blueprint as staff_admin_blueprint
+    from condiviso.accounts.views import blueprint as accounts_blueprint
+    from condiviso.console.views import blueprint as console_blueprint
+    from condiviso.legal.views import blueprint as legal_blueprint
     from condiviso.portal.views import blueprint as portal_blueprint
     from condiviso.site.views import blueprint as site_blueprint
 
     app.register_blueprint(ops_blueprint)
     register_site_blueprint(app, site_blueprint, SiteKind.PLATFORM)
+    register_site_blueprint(app, console_blueprint, SiteKind.PLATFORM)
     register_site_blueprint(app, portal_blueprint, SiteKind.TENANT)
+    register_site_blueprint(app, accounts_blueprint, SiteKind.TENANT)
+    register_site_blueprint(app, staff_admin_blueprint, SiteKind.TENANT)
+    register_site_blueprint(app, legal_blueprint, SiteKind.TENANT)
     app.add_url_rule("/", "index", index)
     app.context_processor(shell_context)
     plugin_web.init_app(app, registry)
+    access.init_app(app)
     check_url_rules(app)
 
     from condiviso.cli import register_commands

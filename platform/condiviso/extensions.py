@@ -1,10 +1,13 @@
 """The Flask extensions shared by the whole application, created unbound (`init_app` later)."""
 
+from datetime import datetime
+
 from flask_babel import Babel
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, registry
 
+from condiviso.database_types import UTCDateTime
 from condiviso.tenancy.binding import session_scope
 from condiviso.tenancy.session import RoutingSession
 
@@ -21,7 +24,10 @@ class Base(DeclarativeBase):
     """Declarative base of every model; tenant models use it directly, platform models through
     `condiviso.tenancy.models.PlatformModel`."""
 
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    registry = registry(
+        metadata=MetaData(naming_convention=NAMING_CONVENTION),
+        type_annotation_map={datetime: UTCDateTime()},
+    )
 
 
 db = SQLAlchemy(

@@ -4,7 +4,6 @@ catalogs live."""
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -16,8 +15,12 @@ from flask import (
     request,
     session,
 )
+from flask_login import current_user
 
-from condiviso.extensions import babel
+from condiviso.accounts.roles import Audience, allow
+from condiviso.extensions import babel, db
+from condiviso.tenancy import current_site
+from condiviso.urls import safe_next
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 LOCALE_SESSION_KEY = "locale"
@@ -33,8 +36,18 @@ def select_locale() -> str:
         chosen = _session_locale()
         if chosen in languages:
             return chosen
+        user_locale = getattr(_signed_in_user(), "locale", None)
+        if user_locale in languages:
+            return user_locale
         return request.accept_languages.best_match(languages) or languages[0]
     return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _signed_in_user():
+    try:
+        return current_user if current_user.is_authenticated else None
+    except Exception:
+        return None
 
 
 def _session_locale() -> str | None:
@@ -45,23 +58,23 @@ def _session_locale() -> str | None:
         return None
 
 
-def _safe_next(target: str | None) -> str:
-    """Only a path on this same site: never an open redirect."""
-    if not target:
-        return "/"
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return "/"
-    return target
-
-
 @blueprint.get("/lingua/<code>")
+@allow(Audience.EVERYONE)
 def switch_language(code: str):
     """Remember the visitor's language and go back where they were."""
     if code not in current_app.config["LANGUAGES"]:
         abort(404)
     session[LOCALE_SESSION_KEY] = code
-    return redirect(_safe_next(request.args.get("next")))
+    tenant = current_site().tenant
+    if (
+        current_user.is_authenticated
+        and hasattr(current_user, "locale")
+        and tenant is not None
+        and not tenant.read_only
+    ):
+        current_user.locale = code
+        db.session.commit()
+    return redirect(safe_next(request.args.get("next")))
 
 
 def init_app(app: Flask, extra_directories: list[Path]) -> None:

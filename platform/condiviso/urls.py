@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask, current_app
 
 from condiviso.tenancy.registry import TenantInfo
@@ -19,3 +21,14 @@ def tenant_url(tenant: TenantInfo, path: str = "/", app: Flask | None = None) ->
     port = config.get("PUBLIC_PORT")
     netloc = tenant_host(tenant, app) + (f":{port}" if port else "")
     return f"{config['PREFERRED_URL_SCHEME']}://{netloc}{path}"
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """A path on this same site to go back to; anything else (another host, a scheme) is
+    replaced by `default`: never an open redirect."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    return target

@@ -22,7 +22,7 @@ class BrandingAsset(db.Model):
     content_type: Mapped[str] = mapped_column(sa.String(60))
     size: Mapped[int]
     original_name: Mapped[str] = mapped_column(sa.String(200))
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @property
     def filename(self) -> str:

@@ -9,8 +9,10 @@ from typing import Any
 from flask import url_for
 from flask_babel import gettext as _
 
+from condiviso.accounts.roles import Role
 from condiviso.plugins import NavEntry, hookimpl
 from condiviso.tenancy import TenantInfo
+from plugins.branding import admin_views  # noqa: F401  (registers its routes)
 from plugins.branding.models import BrandingAsset
 from plugins.branding.schemas import DEFAULT_PRIMARY_COLOR, BrandingSettings
 from plugins.branding.services import logo_problems, store_logo
@@ -41,7 +43,34 @@ def condiviso_settings_schema():
 
 @hookimpl
 def condiviso_navigation(tenant: TenantInfo):
-    return [NavEntry(_("Contatti"), "branding.contacts", order=90)]
+    settings = tenant.plugins.get(NAME, {})
+    links = [
+        NavEntry(link["label"], url=link["url"], order=50 + index)
+        for index, link in enumerate(settings.get("header_links", []))
+    ]
+    return [*links, NavEntry(_("Contatti"), "branding.contacts", order=90)]
+
+
+@hookimpl
+def condiviso_admin_pages(tenant: TenantInfo):
+    return [
+        NavEntry(
+            _("Aspetto del portale"),
+            "branding.settings",
+            order=20,
+            roles=frozenset({Role.DISTRICT_ADMIN}),
+            description=_("Nome, logo, colore, collegamenti, contatti e mittente delle e-mail."),
+        )
+    ]
+
+
+@hookimpl
+def condiviso_mail_identity(tenant: TenantInfo):
+    settings = tenant.plugins.get(NAME, {})
+    return {
+        "sender_name": settings.get("sender_name") or settings.get("display_name"),
+        "reply_to": settings.get("reply_to") or settings.get("contacts", {}).get("email"),
+    }
 
 
 @hookimpl

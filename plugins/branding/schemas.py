@@ -1,4 +1,4 @@
-"""The branding plugin's per-tenant settings."""
+"""The branding plugin's per-tenant settings; the schema is also the settings form."""
 
 from __future__ import annotations
 
@@ -17,9 +17,21 @@ _SAFE_LINK = r"^(https?://[^\s<>\"']+|/[^\s<>\"']*)$"
 _PLAIN_TEXT = r"^[^\x00-\x1f\x7f<>]*$"
 
 
-class FooterLink(Schema):
+def _text(max_length: int, **metadata: Any) -> fields.String:
+    return fields.String(
+        load_default=None,
+        metadata=metadata,
+        validate=[
+            validate.Length(max=max_length, error=_l("Al massimo {max} caratteri.")),
+            validate.Regexp(_PLAIN_TEXT, error=_l("Caratteri non ammessi.")),
+        ],
+    )
+
+
+class Link(Schema):
     label = fields.String(
         required=True,
+        metadata={"label": _l("Testo del collegamento")},
         validate=[
             validate.Length(min=1, max=80, error=_l("Da 1 a 80 caratteri.")),
             validate.Regexp(_PLAIN_TEXT, error=_l("Caratteri non ammessi.")),
@@ -27,6 +39,7 @@ class FooterLink(Schema):
     )
     url = fields.String(
         required=True,
+        metadata={"label": _l("Indirizzo"), "widget": "url"},
         validate=[
             validate.Length(max=500, error=_l("Al massimo 500 caratteri.")),
             validate.Regexp(
@@ -37,35 +50,31 @@ class FooterLink(Schema):
     )
 
 
+FooterLink = Link
+
+
 class Contacts(Schema):
-    email = fields.Email(load_default=None)
-    pec = fields.Email(load_default=None)
+    email = fields.Email(load_default=None, metadata={"label": _l("E-mail")})
+    pec = fields.Email(load_default=None, metadata={"label": _l("PEC")})
     phone = fields.String(
         load_default=None,
+        metadata={"label": _l("Telefono")},
         validate=validate.Regexp(
             r"^\+?[0-9 ./-]{6,20}$",
             error=_l("Numero di telefono non valido (solo cifre, spazi e +)."),
         ),
     )
-    address = fields.String(
-        load_default=None,
-        validate=[
-            validate.Length(max=200, error=_l("Al massimo 200 caratteri.")),
-            validate.Regexp(_PLAIN_TEXT, error=_l("Caratteri non ammessi.")),
-        ],
-    )
-    hours = fields.String(
-        load_default=None,
-        validate=[
-            validate.Length(max=200, error=_l("Al massimo 200 caratteri.")),
-            validate.Regexp(_PLAIN_TEXT, error=_l("Caratteri non ammessi.")),
-        ],
-    )
+    address = _text(200, label=_l("Indirizzo"))
+    hours = _text(200, label=_l("Orari di apertura"))
 
 
 class BrandingSettings(Schema):
     display_name = fields.String(
         load_default=None,
+        metadata={
+            "label": _l("Nome del portale"),
+            "description": _l("Se vuoto si usa il nome del distretto."),
+        },
         validate=[
             validate.Length(min=1, max=120, error=_l("Da 1 a 120 caratteri.")),
             validate.Regexp(_PLAIN_TEXT, error=_l("Caratteri non ammessi.")),
@@ -73,20 +82,52 @@ class BrandingSettings(Schema):
     )
     primary_color = fields.String(
         load_default=DEFAULT_PRIMARY_COLOR,
+        metadata={
+            "label": _l("Colore principale"),
+            "widget": "color",
+            "description": _l(
+                "Nel formato #RRGGBB. Deve essere abbastanza scuro da "
+                "rendere leggibile il testo bianco (WCAG AA)."
+            ),
+        },
         validate=validate.Regexp(
             r"^#[0-9a-fA-F]{6}$",
             error=_l("Indica un colore nel formato #RRGGBB, per esempio #0066CC."),
         ),
     )
-    footer_links = fields.List(
-        fields.Nested(FooterLink),
+    sender_name = _text(
+        120,
+        label=_l("Mittente delle e-mail"),
+        description=_l("Il nome che le persone vedono nelle e-mail del portale."),
+    )
+    reply_to = fields.Email(
+        load_default=None,
+        metadata={
+            "label": _l("Indirizzo per le risposte"),
+            "description": _l("Dove arrivano le risposte alle e-mail del portale."),
+        },
+    )
+    header_links = fields.List(
+        fields.Nested(Link),
         load_default=list,
+        metadata={
+            "label": _l("Collegamenti nel menu"),
+            "row_label": _l("Collegamento"),
+            "extra_rows": 1,
+        },
+        validate=validate.Length(max=6, error=_l("Al massimo 6 collegamenti.")),
+    )
+    footer_links = fields.List(
+        fields.Nested(Link),
+        load_default=list,
+        metadata={"label": _l("Collegamenti a piè di pagina"), "row_label": _l("Collegamento")},
         validate=validate.Length(max=12, error=_l("Al massimo 12 collegamenti.")),
     )
-    contacts = fields.Nested(Contacts, load_default=dict)
-    # The SHA-256 of the current logo in the tenant's storage; set by importing a logo.
+    contacts = fields.Nested(Contacts, load_default=dict, metadata={"label": _l("Contatti")})
+    # The SHA-256 of the current logo in the tenant's storage; set by uploading a logo.
     logo = fields.String(
         load_default=None,
+        metadata={"form": False},
         validate=validate.Regexp(r"^[0-9a-f]{64}$", error=_l("Riferimento al logo non valido.")),
     )
 

@@ -6,6 +6,7 @@ import re
 
 from flask import Blueprint, abort, render_template, send_file
 
+from condiviso.accounts.roles import Audience, allow
 from condiviso.tenancy import current_tenant
 from plugins.branding.contrast import contrast_ratio
 from plugins.branding.services import find_logo, logo_file
@@ -24,12 +25,14 @@ def branding_settings() -> dict:
 
 
 @blueprint.get("/contatti")
+@allow(Audience.EVERYONE)
 def contacts():
     """Who the district is and how to reach it."""
     return render_template("branding/contacts.html", settings=branding_settings())
 
 
 @blueprint.get("/branding/logo/<digest>")
+@allow(Audience.EVERYONE)
 def logo(digest: str):
     """A logo of the district, by content digest (so it can be cached for long)."""
     if not re.fullmatch(r"[0-9a-f]{64}", digest):
@@ -43,6 +46,7 @@ def logo(digest: str):
 
 
 @blueprint.get("/branding/theme.css")
+@allow(Audience.EVERYONE)
 def theme():
     """The district's colour applied to the Bootstrap Italia shell."""
     colour = branding_settings().get("primary_color", "#0066cc")

@@ -155,3 +155,38 @@ def test_hook_condiviso_import_definition(app, host_client, tmp_path):
     assert logo.status_code == 200
     assert logo.mimetype == "image/svg+xml"
     logo.close()
+
+
+def test_hook_condiviso_admin_pages(app, alpha, beta):
+    from flask_login import login_user
+
+    from condiviso.accounts.models import User
+    from condiviso.plugins import admin_entries
+    from tests.helpers import make_user
+
+    for tenant in (alpha, beta):
+        user_id = make_user(
+            app, tenant.slug, f"admin-pages@{tenant.slug}.example", "district_admin"
+        )
+        with (
+            app.test_request_context(base_url=f"http://{tenant.slug}.{PLATFORM_DOMAIN}"),
+            tenant_context(tenant),
+        ):
+            login_user(db.session.get(User, user_id))
+            endpoints = [e.endpoint for e in admin_entries(tenant)]
+        assert ("branding.settings" in endpoints) is (tenant is alpha)
+        assert "staff_admin.staff_list" in endpoints
+
+
+def test_hook_condiviso_mail_identity(app, new_tenant):
+    from condiviso.mail.delivery import sender_identity
+
+    branded = new_tenant(
+        plugins={
+            "branding": {"sender_name": "Sportello Welfare", "reply_to": "sportello@prova.example"}
+        }
+    )
+    plain = new_tenant()
+    with app.test_request_context():
+        assert sender_identity(branded) == ("Sportello Welfare", "sportello@prova.example")
+        assert sender_identity(plain) == (plain.display_name, None)

@@ -7,6 +7,7 @@ import logging
 import sqlalchemy as sa
 from flask import Blueprint, jsonify
 
+from condiviso.accounts.roles import Audience, allow
 from condiviso.extensions import db
 from condiviso.redis_connection import get_redis
 
@@ -15,12 +16,14 @@ blueprint = Blueprint("ops", __name__)
 
 
 @blueprint.get("/healthz")
+@allow(Audience.EVERYONE)
 def healthz():
     """The process is alive and serving."""
     return jsonify(status="ok")
 
 
 @blueprint.get("/readyz")
+@allow(Audience.EVERYONE)
 def readyz():
     """The platform database (migrated) and, when configured, Redis answer."""
     checks: dict[str, str] = {}

@@ -4,13 +4,14 @@ for the current tenant. The features themselves live in plugins under `plugins/`
 from condiviso.plugins.hookspecs import hookimpl
 from condiviso.plugins.navigation import NavEntry
 from condiviso.plugins.registry import LoadedPlugin, PluginError, PluginRegistry, discover
-from condiviso.plugins.web import get_plugins, navigation, tenant_hook
+from condiviso.plugins.web import admin_entries, get_plugins, navigation, tenant_hook
 
 __all__ = [
     "LoadedPlugin",
     "NavEntry",
     "PluginError",
     "PluginRegistry",
+    "admin_entries",
     "discover",
     "get_plugins",
     "hookimpl",

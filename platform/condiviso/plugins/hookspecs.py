@@ -68,12 +68,27 @@ def condiviso_navigation(tenant: TenantInfo) -> Iterable[NavEntry] | None:
 
 
 @hookspec
+def condiviso_admin_pages(tenant: TenantInfo) -> Iterable[NavEntry] | None:
+    """Per tenant, on the staff's administration home. The plugin's administration pages,
+    each with the roles that may open it (the views themselves still check access)."""
+
+
+@hookspec
 def condiviso_template_context(tenant: TenantInfo) -> Mapping[str, Any] | None:
     """Per tenant, on every rendered page. Variables for every template.
 
     Keys are the plugin's own, named `<plugin name>_...`, or slots of the portal's shell:
     `brand_name` (str), `brand_logo_url` (str), `stylesheets` (list of URLs, added up across
     plugins), `footer_links` (list of {"label", "url"}), `contacts` (mapping of contact details).
+    """
+
+
+@hookspec
+def condiviso_mail_identity(tenant: TenantInfo) -> Mapping[str, str] | None:
+    """Per tenant, for every e-mail sent on the district's behalf.
+
+    Return `sender_name` and/or `reply_to` (an address) to use, or None for the defaults (the
+    district's name, no reply-to).
     """
 
 

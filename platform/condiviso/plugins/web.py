@@ -23,14 +23,58 @@ def tenant_hook(name: str, tenant: TenantInfo) -> Any:
     return get_plugins().hook(name, tenant.plugins.keys())
 
 
-def navigation(tenant: TenantInfo) -> list[NavEntry]:
-    """The portal menu contributed by the tenant's enabled plugins, in order."""
+def _collect(hook: str, tenant: TenantInfo, core: list[NavEntry]) -> list[NavEntry]:
+    from flask_login import current_user
+
     entries = [
-        entry
-        for result in tenant_hook("condiviso_navigation", tenant)(tenant=tenant)
-        for entry in (result or ())
+        *core,
+        *(entry for result in tenant_hook(hook, tenant)(tenant=tenant) for entry in (result or ())),
     ]
-    return sorted(entries, key=lambda e: (e.order, e.label))
+    if has_request_context():
+        entries = [e for e in entries if e.visible_to(current_user)]
+    return sorted(entries, key=lambda e: (e.order, str(e.label)))
+
+
+def navigation(tenant: TenantInfo) -> list[NavEntry]:
+    """The portal menu: the core's entries and the enabled plugins', those the person sees."""
+    from flask_babel import gettext as _
+
+    from condiviso.accounts.roles import STAFF_ROLES
+
+    core = [
+        NavEntry(_("Area amministrazione"), "staff_admin.dashboard", order=900, roles=STAFF_ROLES)
+    ]
+    return _collect("condiviso_navigation", tenant, core)
+
+
+def admin_entries(tenant: TenantInfo) -> list[NavEntry]:
+    """The administration pages the person may open: the core's and the enabled plugins'."""
+    from flask_babel import gettext as _
+
+    from condiviso.accounts.roles import Role
+
+    admin = frozenset({Role.DISTRICT_ADMIN})
+    core = [
+        NavEntry(
+            _("Personale"),
+            "staff_admin.staff_list",
+            order=10,
+            roles=admin,
+            description=_(
+                "Invita il personale dei comuni, delle cooperative e gli operatori; revoca i ruoli."
+            ),
+        ),
+        NavEntry(
+            _("Pagine legali"),
+            "legal.admin_index",
+            order=80,
+            roles=admin,
+            description=_(
+                "Informativa privacy, dichiarazione di accessibilità, informativa sui cookie."
+            ),
+        ),
+    ]
+    return _collect("condiviso_admin_pages", tenant, core)
 
 
 def plugin_template_context(tenant: TenantInfo) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, abort, render_template
 
+from condiviso.accounts.roles import Audience, allow
 from condiviso.extensions import db
 from condiviso.tenancy import current_tenant
 from condiviso.territory.models import Comune
@@ -19,6 +20,7 @@ def home():
 
 
 @blueprint.get("/comuni/<istat_code>")
+@allow(Audience.EVERYONE)
 def comune(istat_code: str):
     """One comune of the district."""
     if not (len(istat_code) == 6 and istat_code.isdigit()):

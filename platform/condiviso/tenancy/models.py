@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy_utils import EmailType
 
 from condiviso.extensions import db
 
@@ -50,10 +51,8 @@ class Tenant(PlatformModel):
     plan: Mapped[str] = mapped_column(sa.String(40), default="base")
     # A demonstration tenant whose data is invented; its portal says so on every page.
     sample: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(
-        sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow
-    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     archive_path: Mapped[str | None] = mapped_column(sa.String(500))
 
     domains: Mapped[list[TenantDomain]] = relationship(
@@ -78,9 +77,9 @@ class TenantDomain(PlatformModel):
     )
     hostname: Mapped[str] = mapped_column(sa.String(253), unique=True)
     verified: Mapped[bool] = mapped_column(default=False)
-    verified_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    verified_at: Mapped[datetime | None]
     is_primary: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     tenant: Mapped[Tenant] = relationship(back_populates="domains")
 
@@ -96,9 +95,7 @@ class TenantPlugin(PlatformModel):
     name: Mapped[str] = mapped_column(sa.String(60), primary_key=True)
     enabled: Mapped[bool] = mapped_column(default=True)
     settings: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
-    updated_at: Mapped[datetime] = mapped_column(
-        sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow
-    )
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     tenant: Mapped[Tenant] = relationship(back_populates="plugins")
 
@@ -109,7 +106,7 @@ class RegistryAudit(PlatformModel):
     __tablename__ = "registry_audit"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     actor: Mapped[str] = mapped_column(sa.String(200))
     tenant_slug: Mapped[str | None] = mapped_column(sa.String(40), index=True)
     action: Mapped[str] = mapped_column(sa.String(60))
@@ -123,3 +120,28 @@ class RegistryState(PlatformModel):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
+class PlatformOperator(PlatformModel):
+    """A person who runs the platform; exists only on the apex host."""
+
+    __tablename__ = "platform_operator"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(EmailType(254), unique=True)
+    full_name: Mapped[str] = mapped_column(sa.String(120))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+    is_anonymous = False
+    is_authenticated = True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_version}"

@@ -203,13 +203,23 @@ def register_tenant(
 
 
 def ensure_tenant_database(slug: str) -> list[str]:
-    """Step 2: the tenant's database at the current schema (created, or upgraded if it exists)."""
+    """Step 2: the tenant's database at the current schema (created, or upgraded if it exists),
+    with the starting texts of its legal pages."""
+    from condiviso.legal.services import seed_legal_pages
+    from condiviso.tenancy.context import tenant_context
+
     tenant = get_tenant(slug)
     config = current_app.config
     if not database_exists(config, tenant.database_url):
         create_tenant_database(config, tenant.database_url, tenant_histories())
-        return ["created"]
-    return migrate_database(config, tenant.database_url, tenant_histories())
+        steps = ["created"]
+    else:
+        steps = migrate_database(config, tenant.database_url, tenant_histories())
+    with tenant_context(slug):
+        if seed_legal_pages(tenant.display_name):
+            steps.append("legal pages")
+        db.session.commit()
+    return steps
 
 
 def activate_tenant(slug: str, actor: str) -> None:

@@ -23,7 +23,5 @@ class Comune(db.Model):
     postal_code: Mapped[str | None] = mapped_column(sa.String(5))
     population: Mapped[int | None]
     is_lead: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(
-        sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow
-    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -1,0 +1,386 @@
+"""What people do with their accounts: register, verify, sign in, reset, change, delete.
+
+Every function works on the tenant bound to the current context and leaves committing to the
+caller only where it says so; e-mails are sent after the change is committed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from codicefiscale import codicefiscale
+from flask import current_app
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired
+
+from condiviso.accounts.models import Consent, RoleGrant, User
+from condiviso.accounts.passwords import (
+    hash_password,
+    needs_rehash,
+    password_problems,
+    verify_password,
+)
+from condiviso.accounts.roles import Role
+from condiviso.errors import CondivisoError, InvalidInput
+from condiviso.extensions import db
+from condiviso.legal.services import current_version
+from condiviso.mail.delivery import send_mail
+from condiviso.tenancy import current_tenant
+from condiviso.tenancy.keys import token_serializer
+from condiviso.territory.models import Comune
+from condiviso.urls import tenant_url
+
+VERIFY_EMAIL_MAX_AGE = 3 * 24 * 3600
+RESET_MAX_AGE = 3600
+
+
+class SignInRefused(CondivisoError):
+    """Wrong e-mail or password: the message never says which."""
+
+    status = 400
+
+    def __init__(self) -> None:
+        super().__init__(_("E-mail o password non corretti."))
+
+
+class EmailNotVerified(CondivisoError):
+    status = 400
+
+    def __init__(self, email: str) -> None:
+        self.email = email
+        super().__init__(
+            _(
+                "Prima di accedere conferma il tuo indirizzo e-mail: apri il "
+                "collegamento che ti abbiamo inviato."
+            )
+        )
+
+
+class InvalidLink(CondivisoError):
+    status = 400
+
+    def __init__(self) -> None:
+        super().__init__(_("Il collegamento non è valido o è scaduto. Puoi chiederne uno nuovo."))
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalar(
+        sa.select(User).where(User.email == normalize_email(email), User.deleted_at.is_(None))
+    )
+
+
+def get_user(user_id: int) -> User | None:
+    user = db.session.get(User, user_id)
+    return user if user is not None and user.deleted_at is None else None
+
+
+def comuni_choices() -> list[tuple[int, str]]:
+    return [(c.id, c.name) for c in db.session.scalars(sa.select(Comune).order_by(Comune.name))]
+
+
+# -- validation shared by registration and the account page ---------------------------------------
+
+
+def clean_codice_fiscale(value: str | None, user: User | None = None) -> str | None:
+    value = (value or "").strip().upper().replace(" ", "")
+    if not value:
+        return None
+    if not codicefiscale.is_valid(value):
+        raise InvalidInput(
+            {
+                "codice_fiscale": [
+                    _("Il codice fiscale non è valido: controllalo sulla tessera sanitaria.")
+                ]
+            }
+        )
+    owner = db.session.scalar(sa.select(User).where(User.codice_fiscale == value))
+    if owner is not None and owner is not user:
+        raise InvalidInput(
+            {
+                "codice_fiscale": [
+                    _(
+                        "Questo codice fiscale è già registrato: se è "
+                        "il tuo, accedi o recupera la password."
+                    )
+                ]
+            }
+        )
+    return value
+
+
+def clean_comune(comune_id: Any) -> int:
+    comune = db.session.get(Comune, comune_id) if isinstance(comune_id, int) else None
+    if comune is None:
+        raise InvalidInput({"comune_id": [_("Scegli il tuo comune dall'elenco.")]})
+    return comune.id
+
+
+def check_new_password(password: str, email: str, name: str | None = None) -> None:
+    problems = password_problems(password, email=email, name=name)
+    if problems:
+        raise InvalidInput({"password": problems})
+
+
+# -- registration and verification ---------------------------------------------------------------
+
+
+def register_citizen(
+    full_name: str,
+    email: str,
+    comune_id: int,
+    password: str,
+    codice_fiscale: str | None,
+    privacy_accepted: bool,
+    locale: str,
+) -> User | None:
+    """Create a citizen's account (unverified) and send the verification e-mail.
+
+    If the address is already registered nothing is created, and the owner gets an e-mail
+    saying so: the page shows the same message either way, so addresses cannot be probed."""
+    email = normalize_email(email)
+    errors: dict[str, list[str]] = {}
+    if not privacy_accepted:
+        errors["privacy"] = [
+            _("Per registrarti devi dichiarare di aver letto l'informativa sulla privacy.")
+        ]
+    try:
+        comune_id = clean_comune(comune_id)
+    except InvalidInput as error:
+        errors.update(error.errors)
+    problems = password_problems(password, email=email, name=full_name)
+    if problems:
+        errors["password"] = problems
+    if errors:
+        raise InvalidInput(errors)
+    existing = find_user(email)
+    if existing is not None:
+        send_mail(
+            current_tenant(),
+            email,
+            "already_registered",
+            existing.locale,
+            user=existing,
+            login_url=tenant_url(current_tenant(), "/accedi"),
+            reset_url=tenant_url(current_tenant(), "/password-dimenticata"),
+        )
+        return None
+    codice_fiscale = clean_codice_fiscale(codice_fiscale)
+    user = User(
+        email=email,
+        full_name=full_name.strip(),
+        comune_id=comune_id,
+        codice_fiscale=codice_fiscale,
+        password_hash=hash_password(password),
+        locale=locale,
+    )
+    user.grants.append(RoleGrant(role=Role.CITIZEN.value))
+    db.session.add(user)
+    db.session.flush()
+    record_consent(user, "privacy", method="online")
+    db.session.commit()
+    send_verification(user)
+    return user
+
+
+def record_consent(user: User, kind: str, method: str, recorded_by: User | None = None) -> Consent:
+    """Store a consent with the version of the text shown, the time and how it was given."""
+    consent = Consent(
+        user_id=user.id,
+        kind=kind,
+        text_version=current_version(kind, user.locale),
+        method=method,
+        recorded_by_id=recorded_by.id if recorded_by else None,
+    )
+    db.session.add(consent)
+    return consent
+
+
+def _email_token(purpose: str) -> Any:
+    return token_serializer(purpose, current_tenant().id)
+
+
+def send_verification(user: User, new_email: str | None = None) -> None:
+    address = new_email or user.email
+    token = _email_token("verify-email").dumps({"u": user.id, "e": address})
+    send_mail(
+        current_tenant(),
+        address,
+        "verify_email",
+        user.locale,
+        user=user,
+        url=tenant_url(current_tenant(), f"/conferma-email/{token}"),
+    )
+
+
+def resend_verification(email: str) -> None:
+    user = find_user(email)
+    if user is not None and user.email_verified_at is None:
+        send_verification(user)
+
+
+def verify_email(token: str) -> User:
+    """Confirm the address a verification link was sent to (also a changed address)."""
+    try:
+        data = _email_token("verify-email").loads(token, max_age=VERIFY_EMAIL_MAX_AGE)
+    except (BadSignature, SignatureExpired):
+        raise InvalidLink() from None
+    user = get_user(data.get("u")) if isinstance(data, dict) else None
+    if user is None:
+        raise InvalidLink()
+    address = data.get("e")
+    if address != user.email:
+        if find_user(address) is not None:
+            raise InvalidLink()
+        user.email = address
+        user.session_version += 1
+    if user.email_verified_at is None or address == user.email:
+        user.email_verified_at = user.email_verified_at or now()
+    db.session.commit()
+    return user
+
+
+# -- signing in and passwords ---------------------------------------------------------------------
+
+
+def authenticate(email: str, password: str) -> User:
+    """The user with this e-mail and password; `SignInRefused` otherwise, in the same time."""
+    user = find_user(email)
+    valid = verify_password(user.password_hash if user else None, password)
+    if user is None or not valid:
+        raise SignInRefused()
+    if user.email_verified_at is None:
+        raise EmailNotVerified(user.email)
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = now()
+    db.session.commit()
+    return user
+
+
+def _password_fingerprint(user: User) -> str:
+    # The reset link dies as soon as the password changes.
+    return hashlib.sha256((user.password_hash or "none").encode()).hexdigest()[:16]
+
+
+def start_password_reset(email: str) -> None:
+    """Send a reset link if the address has an account; say nothing about it either way."""
+    user = find_user(email)
+    if user is None:
+        return
+    token = _email_token("password-reset").dumps({"u": user.id, "p": _password_fingerprint(user)})
+    send_mail(
+        current_tenant(),
+        user.email,
+        "password_reset",
+        user.locale,
+        user=user,
+        url=tenant_url(current_tenant(), f"/reimposta-password/{token}"),
+    )
+
+
+def user_for_reset(token: str) -> User:
+    try:
+        data = _email_token("password-reset").loads(token, max_age=RESET_MAX_AGE)
+    except (BadSignature, SignatureExpired):
+        raise InvalidLink() from None
+    user = get_user(data.get("u")) if isinstance(data, dict) else None
+    if user is None or data.get("p") != _password_fingerprint(user):
+        raise InvalidLink()
+    return user
+
+
+def reset_password(token: str, password: str) -> User:
+    user = user_for_reset(token)
+    check_new_password(password, user.email, user.full_name)
+    user.password_hash = hash_password(password)
+    user.session_version += 1
+    # Whoever can read the mailbox owns the address: the link also confirms it.
+    user.email_verified_at = user.email_verified_at or now()
+    db.session.commit()
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not verify_password(user.password_hash, current):
+        raise InvalidInput({"current_password": [_("La password attuale non è corretta.")]})
+    check_new_password(new, user.email, user.full_name)
+    user.password_hash = hash_password(new)
+    user.session_version += 1
+    db.session.commit()
+
+
+# -- the account page ---------------------------------------------------------------------------
+
+
+def update_profile(
+    user: User,
+    full_name: str,
+    comune_id: int | None,
+    codice_fiscale: str | None,
+    locale: str,
+    email: str,
+) -> bool:
+    """Save the person's details; a new e-mail address is used once confirmed. True when a
+    confirmation e-mail was sent."""
+    errors: dict[str, list[str]] = {}
+    if user.has_role(Role.CITIZEN) or comune_id is not None:
+        try:
+            comune_id = clean_comune(comune_id)
+        except InvalidInput as error:
+            errors.update(error.errors)
+    try:
+        codice_fiscale = clean_codice_fiscale(codice_fiscale, user)
+    except InvalidInput as error:
+        errors.update(error.errors)
+    if locale not in current_app.config["LANGUAGES"]:
+        errors["locale"] = [_("Lingua non disponibile.")]
+    email = normalize_email(email)
+    if errors:
+        raise InvalidInput(errors)
+    user.full_name, user.comune_id, user.codice_fiscale, user.locale = (
+        full_name.strip(),
+        comune_id,
+        codice_fiscale,
+        locale,
+    )
+    db.session.commit()
+    if email != user.email:
+        if find_user(email) is None:
+            send_verification(user, new_email=email)
+        return True
+    return False
+
+
+def delete_account(user: User, password: str) -> None:
+    """Erase the person's data. What the district must keep stays linked to an anonymous
+    record (DESIGN.md §7); roles and consents go with the person."""
+    if not verify_password(user.password_hash, password):
+        raise InvalidInput(
+            {"password": [_("La password non è corretta: l'account non è stato eliminato.")]}
+        )
+    anonymize(user)
+    db.session.commit()
+
+
+def anonymize(user: User) -> None:
+    user.email = f"eliminato-{user.id}@anonimo.invalid"
+    user.full_name = _("Persona che ha eliminato l'account")
+    user.codice_fiscale = None
+    user.comune_id = None
+    user.password_hash = None
+    user.email_verified_at = None
+    user.deleted_at = now()
+    user.session_version += 1
+    user.grants.clear()
+    db.session.execute(sa.delete(Consent).where(Consent.user_id == user.id))

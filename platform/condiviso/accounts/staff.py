@@ -1,0 +1,213 @@
+"""Staff of a district: invitations by e-mail (role and scope, links that expire), the list of
+staff, revoking roles and invitations."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+
+from condiviso.accounts.models import Invitation, RoleGrant, User
+from condiviso.accounts.passwords import hash_password
+from condiviso.accounts.roles import ROLES_WITH_COMUNI, ROLES_WITH_COOPERATIVE, STAFF_ROLES, Role
+from condiviso.accounts.services import (
+    InvalidLink,
+    check_new_password,
+    find_user,
+    normalize_email,
+    now,
+)
+from condiviso.errors import Conflict, InvalidInput, NotFound
+from condiviso.extensions import db
+from condiviso.mail.delivery import send_mail
+from condiviso.tenancy import current_tenant
+from condiviso.territory.models import Comune
+from condiviso.urls import tenant_url
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def clean_scope(role: str, comune_ids: list[int] | None, cooperative_id: Any) -> dict[str, Any]:
+    """The scope a role needs: comuni for comune staff, a cooperative for cooperative staff."""
+    if role not in {r.value for r in STAFF_ROLES}:
+        raise InvalidInput({"role": [_("Scegli un ruolo del personale.")]})
+    if Role(role) in ROLES_WITH_COMUNI:
+        ids = sorted({i for i in (comune_ids or []) if isinstance(i, int)})
+        found = (
+            set(db.session.scalars(sa.select(Comune.id).where(Comune.id.in_(ids))))
+            if ids
+            else set()
+        )
+        if not ids or found != set(ids):
+            raise InvalidInput({"comune_ids": [_("Scegli almeno un comune del distretto.")]})
+        return {"comuni": ids}
+    if Role(role) in ROLES_WITH_COOPERATIVE:
+        try:
+            number = int(cooperative_id)
+        except (TypeError, ValueError):
+            number = 0
+        if number <= 0:
+            raise InvalidInput({"cooperative_id": [_("Indica la cooperativa.")]})
+        return {"cooperative": number}
+    return {}
+
+
+def invite(
+    email: str, role: str, scope: dict[str, Any], inviter_label: str, inviter: User | None = None
+) -> Invitation:
+    """Invite a person to the district's staff; the link goes to the district's primary host."""
+    email = normalize_email(email)
+    scope = clean_scope(role, scope.get("comuni"), scope.get("cooperative"))
+    for earlier in pending_invitations(email=email, role=role):
+        earlier.revoked_at = now()
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(
+        email=email,
+        role=role,
+        scope=scope,
+        token_hash=_digest(token),
+        invited_by_id=inviter.id if inviter else None,
+        invited_by_label=inviter_label,
+        expires_at=now() + timedelta(days=current_app.config["INVITATION_DAYS"]),
+    )
+    db.session.add(invitation)
+    db.session.commit()
+    send_mail(
+        current_tenant(),
+        email,
+        "invitation",
+        "it",
+        invitation=invitation,
+        role=Role(role),
+        url=tenant_url(current_tenant(), f"/invito/{token}"),
+    )
+    return invitation
+
+
+def pending_invitations(email: str | None = None, role: str | None = None) -> list[Invitation]:
+    query = (
+        sa.select(Invitation)
+        .where(
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+            Invitation.expires_at > now(),
+        )
+        .order_by(Invitation.created_at.desc())
+    )
+    if email is not None:
+        query = query.where(Invitation.email == email)
+    if role is not None:
+        query = query.where(Invitation.role == role)
+    return list(db.session.scalars(query))
+
+
+def invitation_for(token: str) -> Invitation:
+    """The invitation a link carries, if it can still be accepted."""
+    invitation = db.session.scalar(
+        sa.select(Invitation).where(Invitation.token_hash == _digest(token))
+    )
+    if (
+        invitation is None
+        or invitation.accepted_at
+        or invitation.revoked_at
+        or invitation.expires_at <= now()
+    ):
+        raise InvalidLink()
+    return invitation
+
+
+def _grants(invitation: Invitation, user: User) -> list[RoleGrant]:
+    scope = invitation.scope or {}
+    if scope.get("comuni"):
+        return [
+            RoleGrant(role=invitation.role, comune_id=i, granted_by_id=invitation.invited_by_id)
+            for i in scope["comuni"]
+        ]
+    return [
+        RoleGrant(
+            role=invitation.role,
+            cooperative_id=scope.get("cooperative"),
+            granted_by_id=invitation.invited_by_id,
+        )
+    ]
+
+
+def accept_invitation(token: str, full_name: str | None, password: str | None) -> User:
+    """Turn an invitation into roles: on the existing account with that e-mail, or on a new
+    one (whose address the link has just proved)."""
+    invitation = invitation_for(token)
+    user = find_user(invitation.email)
+    if user is None:
+        if not full_name or not password:
+            raise InvalidInput({"password": [_("Scegli una password.")]})
+        check_new_password(password, invitation.email, full_name)
+        user = User(
+            email=invitation.email,
+            full_name=full_name.strip(),
+            password_hash=hash_password(password),
+            email_verified_at=now(),
+        )
+        db.session.add(user)
+    else:
+        user.email_verified_at = user.email_verified_at or now()
+    held = {(g.role, g.comune_id, g.cooperative_id) for g in user.grants}
+    for grant in _grants(invitation, user):
+        if (grant.role, grant.comune_id, grant.cooperative_id) not in held:
+            user.grants.append(grant)
+    invitation.accepted_at = now()
+    db.session.commit()
+    return user
+
+
+def staff_members() -> list[User]:
+    staff = [r.value for r in STAFF_ROLES]
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .where(
+                User.deleted_at.is_(None),
+                User.id.in_(sa.select(RoleGrant.user_id).where(RoleGrant.role.in_(staff))),
+            )
+            .order_by(User.full_name)
+        )
+    )
+
+
+def revoke_grant(grant_id: int) -> RoleGrant:
+    """Take a staff role away; the last district admin cannot be removed."""
+    grant = db.session.get(RoleGrant, grant_id)
+    if grant is None or grant.role not in {r.value for r in STAFF_ROLES}:
+        raise NotFound(_("Questo ruolo non esiste più."))
+    if grant.role == Role.DISTRICT_ADMIN:
+        admins = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(RoleGrant)
+            .where(RoleGrant.role == Role.DISTRICT_ADMIN.value)
+        )
+        if admins <= 1:
+            raise Conflict(
+                _(
+                    "Il distretto deve avere almeno un'amministrazione: invita "
+                    "un'altra persona prima di togliere questo ruolo."
+                )
+            )
+    user = grant.user
+    user.grants.remove(grant)
+    user.session_version += 1
+    db.session.commit()
+    return grant
+
+
+def revoke_invitation(invitation_id: int) -> None:
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or invitation.accepted_at or invitation.revoked_at:
+        raise NotFound(_("Questo invito non è più in attesa."))
+    invitation.revoked_at = now()
+    db.session.commit()

@@ -1,0 +1,289 @@
+"""Citizens' and staff's own account pages on the district's portal."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from condiviso.accounts import services, staff
+from condiviso.accounts.forms import (
+    AcceptInvitationForm,
+    ChangePasswordForm,
+    ConfirmForm,
+    DeleteAccountForm,
+    EmailForm,
+    LoginForm,
+    ProfileForm,
+    RegistrationForm,
+    ResetPasswordForm,
+)
+from condiviso.accounts.roles import Audience, allow, role_label
+from condiviso.errors import CondivisoError, InvalidInput
+from condiviso.forms import attach_errors, invalid
+from condiviso.i18n import LOCALE_SESSION_KEY
+from condiviso.ratelimit import enforce, limited, per_site_and_email
+from condiviso.urls import safe_next
+
+blueprint = Blueprint("accounts", __name__)
+
+
+def _comune_choices(placeholder: str) -> list[tuple[object, str]]:
+    return [(None, placeholder), *services.comuni_choices()]
+
+
+def _sign_in(user) -> None:
+    login_user(user)
+    session[LOCALE_SESSION_KEY] = user.locale
+
+
+@blueprint.route("/registrati", methods=["GET", "POST"])
+@allow(Audience.GUESTS)
+@limited("10/minute", "60/hour", scope="register")
+def register():
+    form = RegistrationForm()
+    form.comune_id.choices = _comune_choices(_("Scegli il tuo comune"))
+    if form.validate_on_submit():
+        try:
+            services.register_citizen(
+                full_name=form.full_name.data,
+                email=form.email.data,
+                comune_id=form.comune_id.data,
+                password=form.password.data,
+                codice_fiscale=form.codice_fiscale.data,
+                privacy_accepted=form.privacy.data,
+                locale=session.get(LOCALE_SESSION_KEY) or "it",
+            )
+        except InvalidInput as error:
+            attach_errors(form, error)
+        else:
+            return render_template("accounts/check_inbox.html", email=form.email.data)
+    return render_template("accounts/register.html", form=form), invalid(form)
+
+
+@blueprint.get("/conferma-email/<token>")
+@allow(Audience.EVERYONE)
+def verify_email(token: str):
+    try:
+        user = services.verify_email(token)
+    except services.InvalidLink as error:
+        return render_template(
+            "accounts/message.html",
+            title=_("Collegamento non valido"),
+            message=error.message,
+            resend=True,
+        ), 400
+    flash(_("Indirizzo confermato, %(name)s. Ora puoi accedere.", name=user.full_name), "success")
+    return redirect(url_for("accounts.login"))
+
+
+@blueprint.route("/reinvia-conferma", methods=["GET", "POST"])
+@allow(Audience.GUESTS)
+@limited("5/minute", "20/hour", scope="resend")
+def resend_verification():
+    form = EmailForm()
+    if form.validate_on_submit():
+        enforce("3/hour", per_site_and_email(form.email.data), "resend-email")
+        services.resend_verification(form.email.data)
+        return render_template("accounts/check_inbox.html", email=form.email.data)
+    return render_template("accounts/resend.html", form=form), invalid(form)
+
+
+@blueprint.route("/accedi", methods=["GET", "POST"])
+@allow(Audience.GUESTS)
+@limited("10/minute", "100/hour", scope="login")
+def login():
+    form = LoginForm()
+    unverified = None
+    if form.validate_on_submit():
+        enforce("10/15 minutes", per_site_and_email(form.email.data), "login-email")
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+        except services.EmailNotVerified as error:
+            form.form_errors.append(error.message)
+            unverified = error.email
+        except services.SignInRefused as error:
+            form.form_errors.append(error.message)
+        else:
+            _sign_in(user)
+            return redirect(safe_next(request.args.get("next"), url_for("accounts.account")))
+    status = 400 if form.form_errors else invalid(form)
+    return render_template("accounts/login.html", form=form, unverified=unverified), status
+
+
+@blueprint.post("/esci")
+@allow(Audience.SIGNED_IN)
+def logout():
+    if ConfirmForm().validate_on_submit():
+        logout_user()
+        session.clear()
+        flash(_("Sei uscito dal tuo account."), "info")
+    return redirect(url_for("index"))
+
+
+@blueprint.route("/password-dimenticata", methods=["GET", "POST"])
+@allow(Audience.GUESTS)
+@limited("5/minute", "30/hour", scope="reset")
+def forgot_password():
+    form = EmailForm()
+    if form.validate_on_submit():
+        enforce("3/hour", per_site_and_email(form.email.data), "reset-email")
+        services.start_password_reset(form.email.data)
+        return render_template("accounts/check_inbox.html", email=form.email.data, reset=True)
+    return render_template("accounts/forgot_password.html", form=form), invalid(form)
+
+
+@blueprint.route("/reimposta-password/<token>", methods=["GET", "POST"])
+@allow(Audience.EVERYONE)
+@limited("10/minute", scope="reset-token")
+def reset_password(token: str):
+    try:
+        services.user_for_reset(token)
+    except services.InvalidLink as error:
+        return render_template(
+            "accounts/message.html",
+            title=_("Collegamento non valido"),
+            message=error.message,
+            forgot=True,
+        ), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.password.data)
+        except InvalidInput as error:
+            attach_errors(form, error)
+        else:
+            logout_user()
+            flash(_("Password cambiata. Ora puoi accedere con la nuova password."), "success")
+            return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset_password.html", form=form), invalid(form)
+
+
+@blueprint.route("/account", methods=["GET", "POST"])
+@allow(Audience.SIGNED_IN)
+def account():
+    user = current_user._get_current_object()
+    form = ProfileForm(obj=user)
+    form.comune_id.choices = _comune_choices(_("Nessun comune"))
+    if form.validate_on_submit():
+        try:
+            confirmation = services.update_profile(
+                user,
+                form.full_name.data,
+                form.comune_id.data,
+                form.codice_fiscale.data,
+                form.locale.data,
+                form.email.data,
+            )
+        except InvalidInput as error:
+            attach_errors(form, error)
+        else:
+            session[LOCALE_SESSION_KEY] = user.locale
+            flash(_("Dati salvati."), "success")
+            if confirmation:
+                flash(
+                    _(
+                        "Per usare il nuovo indirizzo apri il collegamento che ti abbiamo "
+                        "inviato: fino ad allora resta valido quello attuale."
+                    ),
+                    "info",
+                )
+            return redirect(url_for("accounts.account"))
+    roles = [role_label(role) for role in sorted(user.roles)]
+    return render_template(
+        "accounts/account.html",
+        form=form,
+        roles=roles,
+        password_form=ChangePasswordForm(prefix="pw"),
+    ), invalid(form)
+
+
+@blueprint.post("/account/password")
+@allow(Audience.SIGNED_IN)
+@limited("10/minute", scope="change-password")
+def change_password():
+    user = current_user._get_current_object()
+    form = ChangePasswordForm(prefix="pw")
+    if form.validate_on_submit():
+        try:
+            services.change_password(user, form.current_password.data, form.password.data)
+        except InvalidInput as error:
+            attach_errors(form, error)
+        else:
+            _sign_in(user)  # the session version moved: keep this browser signed in
+            flash(_("Password cambiata. Le altre sessioni aperte sono state chiuse."), "success")
+            return redirect(url_for("accounts.account"))
+    profile = ProfileForm(obj=user)
+    profile.comune_id.choices = _comune_choices(_("Nessun comune"))
+    roles = [role_label(role) for role in sorted(user.roles)]
+    return render_template(
+        "accounts/account.html", form=profile, roles=roles, password_form=form
+    ), 400
+
+
+@blueprint.route("/account/elimina", methods=["GET", "POST"])
+@allow(Audience.SIGNED_IN)
+@limited("10/minute", scope="delete-account")
+def delete_account():
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            services.delete_account(current_user._get_current_object(), form.password.data)
+        except InvalidInput as error:
+            attach_errors(form, error)
+        else:
+            logout_user()
+            session.clear()
+            return render_template(
+                "accounts/message.html",
+                title=_("Account eliminato"),
+                message=_("I tuoi dati personali sono stati cancellati."),
+            )
+    return render_template("accounts/delete_account.html", form=form), invalid(form)
+
+
+@blueprint.route("/invito/<token>", methods=["GET", "POST"])
+@allow(Audience.EVERYONE)
+@limited("10/minute", scope="invitation")
+def accept_invitation(token: str):
+    try:
+        invitation = staff.invitation_for(token)
+    except services.InvalidLink:
+        return render_template(
+            "accounts/message.html",
+            title=_("Invito non valido"),
+            message=_(
+                "L'invito non è valido, è scaduto o è già stato "
+                "usato. Chiedi all'amministrazione del distretto di "
+                "inviartene uno nuovo."
+            ),
+        ), 400
+    existing = services.find_user(invitation.email)
+    form = ConfirmForm() if existing else AcceptInvitationForm()
+    if form.validate_on_submit():
+        try:
+            user = staff.accept_invitation(
+                token,
+                getattr(form, "full_name", None) and form.full_name.data,
+                getattr(form, "password", None) and form.password.data,
+            )
+        except InvalidInput as error:
+            attach_errors(form, error)
+        except CondivisoError as error:
+            form.form_errors.append(error.message)
+        else:
+            logout_user()
+            _sign_in(user)
+            flash(_("Benvenuto nel personale del distretto."), "success")
+            return redirect(
+                url_for("staff_admin.dashboard")
+                if user.has_role(*staff.STAFF_ROLES)
+                else url_for("accounts.account")
+            )
+    return render_template(
+        "accounts/invitation.html",
+        form=form,
+        invitation=invitation,
+        existing=existing,
+        role=role_label(staff.Role(invitation.role)),
+    ), invalid(form)

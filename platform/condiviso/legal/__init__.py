@@ -1,0 +1,1 @@
+"""The district's legal pages: privacy notice, accessibility statement, cookie notice."""

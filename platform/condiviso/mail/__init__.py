@@ -1,0 +1,1 @@
+"""Outgoing e-mail: written to the outbox folder by default, sent by SMTP when configured."""

@@ -1,0 +1,79 @@
+"""Rate limits (Flask-Limiter's storage and strategy): in Redis when configured, in memory
+otherwise. Every key names the site it counts for, so one district's traffic never spends
+another's allowance.
+
+Views call `enforce(...)` with the limits that fit them (an app has one Limiter of its own, so
+that several apps in one process never share a storage)."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import time
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, current_app, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from limits import parse
+from werkzeug.exceptions import TooManyRequests
+
+from condiviso.tenancy import current_site
+
+
+def _site_key() -> str:
+    site = current_site()
+    return site.tenant.slug if site.tenant is not None else site.kind.value
+
+
+def per_site_and_address() -> str:
+    """The client's address, within this site."""
+    return f"{_site_key()}:ip:{get_remote_address()}"
+
+
+def per_site_and_email(email: str) -> str:
+    """An e-mail address a form is about (hashed), within this site: slows down guessing one
+    account's password from many addresses."""
+    digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+    return f"{_site_key()}:email:{digest}"
+
+
+def enforce(limit: str, key: str, scope: str) -> None:
+    """Count one hit against `limit` (e.g. "10/minute") for `key`; 429 when it is spent."""
+    limiter: Limiter = current_app.extensions["condiviso.limiter"]
+    strategy = limiter.limiter if limiter.enabled else None
+    if strategy is None:
+        return
+    item = parse(limit)
+    if not strategy.hit(item, scope, key):
+        reset, _remaining = strategy.get_window_stats(item, scope, key)
+        raise TooManyRequests(retry_after=max(1, int(reset - time.time())))
+
+
+def limited(*limits: str, scope: str, methods: tuple[str, ...] = ("POST",)) -> Callable:
+    """A view decorator counting each `methods` request per site and address."""
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if request.method in methods:
+                for limit in limits:
+                    enforce(limit, per_site_and_address(), scope)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def init_app(app: Flask) -> None:
+    limiter = Limiter(
+        key_func=per_site_and_address,
+        storage_uri=app.config.get("REDIS_URL") or "memory://",
+        key_prefix=f"{app.config['REDIS_PREFIX']}limits",
+        strategy="moving-window",
+        enabled=app.config["RATELIMIT_ENABLED"],
+    )
+    limiter.init_app(app)
+    app.extensions["condiviso.limiter"] = limiter

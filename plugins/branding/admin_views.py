@@ -1,0 +1,92 @@
+"""The district admin's branding pages: the settings form (built from the settings schema) and
+the logo."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from condiviso.accounts.forms import ConfirmForm
+from condiviso.accounts.roles import Role, allow
+from condiviso.errors import InvalidInput
+from condiviso.extensions import db
+from condiviso.schema_forms import build_form, parse_form
+from condiviso.tenancy import current_tenant, services
+from plugins.branding.schemas import BrandingSettings
+from plugins.branding.services import logo_problems, store_logo
+from plugins.branding.views import blueprint
+
+NAME = "branding"
+
+
+def _actor() -> str:
+    return f"district-admin:{current_user.email}"
+
+
+def _page(errors: dict, values: dict, status: int = 200):
+    return render_template(
+        "branding/admin.html",
+        items=build_form(BrandingSettings(), values, errors),
+        errors=errors,
+        settings=dict(current_tenant().plugins.get(NAME, {})),
+        confirm=ConfirmForm(),
+    ), status
+
+
+@blueprint.get("/admin/aspetto")
+@allow(Role.DISTRICT_ADMIN)
+def settings():
+    return _page({}, dict(current_tenant().plugins.get(NAME, {})))
+
+
+@blueprint.post("/admin/aspetto")
+@allow(Role.DISTRICT_ADMIN)
+def save_settings():
+    submitted = parse_form(BrandingSettings(), request.form)
+    current = dict(current_tenant().plugins.get(NAME, {}))
+    if not ConfirmForm().validate_on_submit():
+        return _page(
+            {"_schema": [_("Il modulo è scaduto: ricarica la pagina e riprova.")]}, submitted, 400
+        )
+    try:
+        services.set_plugin(
+            current_tenant().slug, NAME, _actor(), True, {**submitted, "logo": current.get("logo")}
+        )
+    except InvalidInput as error:
+        return _page(error.errors, submitted, 400)
+    flash(_("Aspetto del portale salvato."), "success")
+    return redirect(url_for("branding.settings"))
+
+
+@blueprint.post("/admin/aspetto/logo")
+@allow(Role.DISTRICT_ADMIN)
+def upload_logo():
+    current = dict(current_tenant().plugins.get(NAME, {}))
+    upload = request.files.get("logo")
+    if not ConfirmForm().validate_on_submit():
+        problems = [_("Il modulo è scaduto: ricarica la pagina e riprova.")]
+    elif upload is None or not upload.filename:
+        problems = [_("Scegli il file del logo.")]
+    else:
+        data = upload.read(1024 * 1024 + 1)
+        problems = logo_problems(data)
+    if problems:
+        return _page({"logo": problems}, current, 400)
+    asset = store_logo(data, upload.filename)
+    db.session.commit()
+    services.set_plugin(
+        current_tenant().slug, NAME, _actor(), True, {**current, "logo": asset.sha256}
+    )
+    flash(_("Logo aggiornato."), "success")
+    return redirect(url_for("branding.settings"))
+
+
+@blueprint.post("/admin/aspetto/logo/rimuovi")
+@allow(Role.DISTRICT_ADMIN)
+def remove_logo():
+    if ConfirmForm().validate_on_submit():
+        current = dict(current_tenant().plugins.get(NAME, {}))
+        services.set_plugin(current_tenant().slug, NAME, _actor(), True, {**current, "logo": None})
+        flash(_("Logo rimosso."), "success")
+    return redirect(url_for("branding.settings"))
