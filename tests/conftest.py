@@ -8,6 +8,7 @@ end, so that runs never see each other's data.
 from __future__ import annotations
 
 import os
+import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -117,7 +118,7 @@ def _cleanup_run() -> Iterator[None]:
     yield
     _close_apps()
     client = redis.Redis.from_url(REDIS_URL)
-    for key in client.scan_iter(f"condiviso-test-{RUN_ID}:*"):
+    for key in client.scan_iter(f"*condiviso-test-{RUN_ID}:*"):
         client.delete(key)
     client.close()
     if BACKEND == "postgresql":
@@ -127,6 +128,54 @@ def _cleanup_run() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
     return build_app(tmp_path_factory)
+
+
+class SmtpSink:
+    """A real SMTP server on loopback (aiosmtpd) that keeps what it receives."""
+
+    def __init__(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.messages: list = []
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.controller = Controller(self, hostname="127.0.0.1", port=port)
+
+    async def handle_DATA(self, server, session, envelope):
+        from email import message_from_bytes
+        from email.policy import default
+
+        self.messages.append(message_from_bytes(envelope.content, policy=default))
+        return "250 OK"
+
+    def to(self, address: str) -> list:
+        return [m for m in self.messages if m["To"] == address]
+
+    def last_to(self, address: str):
+        found = self.to(address)
+        assert found, f"no e-mail arrived for {address}; got {[m['To'] for m in self.messages]}"
+        return found[-1]
+
+
+@pytest.fixture(scope="session")
+def smtp() -> Iterator[SmtpSink]:
+    sink = SmtpSink()
+    sink.controller.start()
+    yield sink
+    sink.controller.stop()
+
+
+@pytest.fixture(scope="session")
+def mail_app(tmp_path_factory: pytest.TempPathFactory, smtp: SmtpSink) -> Flask:
+    """An app that sends its e-mail to the loopback SMTP server."""
+    return build_app(
+        tmp_path_factory,
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=smtp.controller.port,
+        SMTP_STARTTLS=False,
+        MAIL_FROM="portale@condiviso.test",
+    )
 
 
 @pytest.fixture(scope="session")

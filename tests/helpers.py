@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -18,13 +19,19 @@ ACTOR = "test:suite"
 class HostClient:
     """A test client whose every request carries one `Host`."""
 
+    _addresses = itertools.count(1)
+
     def __init__(self, app: Flask, host: str) -> None:
         self.app = app
         self.host = host
         self.client = app.test_client()
+        # Each client is someone else: rate limits count per address.
+        number = next(self._addresses)
+        self.address = f"10.{number // 65536 % 256}.{number // 256 % 256}.{number % 256}"
 
     def open(self, path: str, method: str = "GET", **kwargs: Any) -> TestResponse:
         kwargs.setdefault("base_url", f"http://{self.host}")
+        kwargs.setdefault("environ_base", {"REMOTE_ADDR": self.address})
         return self.client.open(path, method=method, **kwargs)
 
     def get(self, path: str, **kwargs: Any) -> TestResponse:

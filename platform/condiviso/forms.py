@@ -3,8 +3,12 @@ form sent back with errors."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from flask import request
 from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
 
 from condiviso.errors import InvalidInput
 
@@ -24,3 +28,8 @@ def invalid(form: FlaskForm) -> int:
     submitted = request.method == "POST"
     has_errors = bool(form.errors) or bool(getattr(form, "form_errors", None))
     return 400 if submitted and has_errors else 200
+
+
+def select_choices(pairs: Iterable[tuple[Any, str]]) -> list[SelectChoice]:
+    """Options of a select field from (value, label) pairs."""
+    return [SelectChoice(value, str(label)) for value, label in pairs]

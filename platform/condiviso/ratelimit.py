@@ -39,16 +39,46 @@ def per_site_and_email(email: str) -> str:
     return f"{_site_key()}:email:{digest}"
 
 
+def _strategy():
+    limiter: Limiter = current_app.extensions["condiviso.limiter"]
+    return limiter.limiter if limiter.enabled else None
+
+
+def _namespace(scope: str) -> str:
+    # The deployment's prefix first: several deployments (or test runs) may share one Redis.
+    return f"{current_app.config['REDIS_PREFIX']}{scope}"
+
+
+def _refuse(strategy, item, namespace: str, key: str) -> None:
+    reset, _remaining = strategy.get_window_stats(item, namespace, key)
+    raise TooManyRequests(retry_after=max(1, int(reset - time.time())))
+
+
 def enforce(limit: str, key: str, scope: str) -> None:
     """Count one hit against `limit` (e.g. "10/minute") for `key`; 429 when it is spent."""
-    limiter: Limiter = current_app.extensions["condiviso.limiter"]
-    strategy = limiter.limiter if limiter.enabled else None
+    strategy = _strategy()
     if strategy is None:
         return
-    item = parse(limit)
-    if not strategy.hit(item, scope, key):
-        reset, _remaining = strategy.get_window_stats(item, scope, key)
-        raise TooManyRequests(retry_after=max(1, int(reset - time.time())))
+    item, namespace = parse(limit), _namespace(scope)
+    if not strategy.hit(item, namespace, key):
+        _refuse(strategy, item, namespace, key)
+
+
+def refuse_if_spent(limit: str, key: str, scope: str) -> None:
+    """429 if `limit` is spent for `key`, without counting this request (see `count`)."""
+    strategy = _strategy()
+    if strategy is None:
+        return
+    item, namespace = parse(limit), _namespace(scope)
+    if not strategy.test(item, namespace, key):
+        _refuse(strategy, item, namespace, key)
+
+
+def count(limit: str, key: str, scope: str) -> None:
+    """Count one event (a failed sign-in, say) against `limit` for `key`."""
+    strategy = _strategy()
+    if strategy is not None:
+        strategy.hit(parse(limit), _namespace(scope), key)
 
 
 def limited(*limits: str, scope: str, methods: tuple[str, ...] = ("POST",)) -> Callable:

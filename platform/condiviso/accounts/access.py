@@ -33,7 +33,10 @@ def may_use(who: frozenset, user, site_kind: SiteKind) -> bool:
     if Audience.EVERYONE in who:
         return True
     if site_kind is SiteKind.PLATFORM:
-        return Audience.PLATFORM_OPERATOR in who and is_platform_operator(user)
+        operator = is_platform_operator(user)
+        if Audience.GUESTS in who:
+            return not operator
+        return Audience.PLATFORM_OPERATOR in who and operator
     signed_in = bool(user.is_authenticated) and not is_platform_operator(user)
     if Audience.GUESTS in who:
         return not signed_in

@@ -10,7 +10,7 @@ from condiviso.accounts import services, staff
 from condiviso.accounts.forms import ConfirmForm, InvitationForm
 from condiviso.accounts.roles import STAFF_ROLES, Role, allow, role_label
 from condiviso.errors import CondivisoError, InvalidInput
-from condiviso.forms import attach_errors, invalid
+from condiviso.forms import attach_errors, invalid, select_choices
 from condiviso.plugins import admin_entries
 from condiviso.ratelimit import limited
 from condiviso.tenancy import current_tenant
@@ -27,11 +27,10 @@ def dashboard():
 
 def _invitation_form() -> InvitationForm:
     form = InvitationForm()
-    form.role.choices = [
-        ("", _("Scegli un ruolo")),
-        *[(r.value, role_label(r)) for r in Role if r in STAFF_ROLES],
-    ]
-    form.comune_ids.choices = services.comuni_choices()
+    form.role.choices = select_choices(
+        [("", _("Scegli un ruolo")), *[(r.value, role_label(r)) for r in Role if r in STAFF_ROLES]]
+    )
+    form.comune_ids.choices = select_choices(services.comuni_choices())
     return form
 
 

@@ -12,6 +12,7 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional, Regexp
 
 NAME = [
@@ -86,7 +87,9 @@ class ProfileForm(FlaskForm):
     comune_id = SelectField(_l("Comune di residenza"), coerce=_coerce_int, validators=[Optional()])
     codice_fiscale = StringField(_l("Codice fiscale (facoltativo)"), validators=CODICE_FISCALE)
     locale = SelectField(
-        _l("Lingua"), choices=[("it", "Italiano"), ("en", "English")], validators=[DataRequired()]
+        _l("Lingua"),
+        choices=[SelectChoice("it", "Italiano"), SelectChoice("en", "English")],
+        validators=[DataRequired()],
     )
 
 

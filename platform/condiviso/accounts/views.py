@@ -20,16 +20,19 @@ from condiviso.accounts.forms import (
 )
 from condiviso.accounts.roles import Audience, allow, role_label
 from condiviso.errors import CondivisoError, InvalidInput
-from condiviso.forms import attach_errors, invalid
+from condiviso.forms import attach_errors, invalid, select_choices
 from condiviso.i18n import LOCALE_SESSION_KEY
-from condiviso.ratelimit import enforce, limited, per_site_and_email
+from condiviso.ratelimit import count, enforce, limited, per_site_and_email, refuse_if_spent
 from condiviso.urls import safe_next
 
 blueprint = Blueprint("accounts", __name__)
 
+# Failed sign-ins allowed per account, from any address: guessing one password is slow.
+FAILED_SIGN_INS = "10/15 minutes"
 
-def _comune_choices(placeholder: str) -> list[tuple[object, str]]:
-    return [(None, placeholder), *services.comuni_choices()]
+
+def _comune_choices(placeholder: str):
+    return select_choices([("", placeholder), *services.comuni_choices()])
 
 
 def _sign_in(user) -> None:
@@ -96,13 +99,15 @@ def login():
     form = LoginForm()
     unverified = None
     if form.validate_on_submit():
-        enforce("10/15 minutes", per_site_and_email(form.email.data), "login-email")
+        account_key = per_site_and_email(form.email.data)
+        refuse_if_spent(FAILED_SIGN_INS, account_key, "login-email")
         try:
             user = services.authenticate(form.email.data, form.password.data)
         except services.EmailNotVerified as error:
             form.form_errors.append(error.message)
             unverified = error.email
         except services.SignInRefused as error:
+            count(FAILED_SIGN_INS, account_key, "login-email")
             form.form_errors.append(error.message)
         else:
             _sign_in(user)

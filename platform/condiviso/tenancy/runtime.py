@@ -103,16 +103,17 @@ def _enter_site() -> None:
         abort(400)
     if site.kind is SiteKind.UNKNOWN:
         abort(404)
+    if site.tenant is not None:
+        # Bound first, so that even an error page of this request sees its tenant.
+        g.tenant_binding_token = bind(runtime.binding_for(site.tenant))
     blueprint = request.blueprints[-1] if request.blueprints else None
     required = runtime.blueprint_sites.get(blueprint) if blueprint else None
     if required is not None and required is not site.kind:
         abort(404)
-    if site.tenant is not None:
-        g.tenant_binding_token = bind(runtime.binding_for(site.tenant))
-        if site.tenant.read_only and request.method not in SAFE_METHODS:
-            from condiviso.tenancy.errors import TenantSuspended
+    if site.tenant is not None and site.tenant.read_only and request.method not in SAFE_METHODS:
+        from condiviso.tenancy.errors import TenantSuspended
 
-            raise TenantSuspended()
+        raise TenantSuspended()
 
 
 def _leave_site(_exc: BaseException | None) -> None:

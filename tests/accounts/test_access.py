@@ -1,0 +1,128 @@
+"""Who may open what: every route as every role and as a guest, on its own district and on
+another one."""
+
+from __future__ import annotations
+
+import pytest
+
+from condiviso.accounts.access import declared_access
+from tests.accounts.flows import post_form, unique_email
+from tests.conftest import PLATFORM_DOMAIN
+from tests.helpers import PASSWORD, HostClient, comune, make_user, provision
+
+ROLES = ("citizen", "district_admin", "comune_staff", "cooperative_staff", "operator")
+STAFF = {"district_admin", "comune_staff", "cooperative_staff", "operator"}
+EVERYONE = {"guest", *ROLES}
+SIGNED_IN = set(ROLES)
+GUESTS = {"guest"}
+
+# path → who may open it (the specification, written out by hand)
+MATRIX = {
+    "/": EVERYONE,
+    "/comuni/012127": EVERYONE,
+    "/contatti": EVERYONE,
+    "/privacy": EVERYONE,
+    "/accessibilita": EVERYONE,
+    "/cookie": EVERYONE,
+    "/registrati": GUESTS,
+    "/accedi": GUESTS,
+    "/password-dimenticata": GUESTS,
+    "/reinvia-conferma": GUESTS,
+    "/account": SIGNED_IN,
+    "/account/elimina": SIGNED_IN,
+    "/admin/": STAFF,
+    "/admin/personale": {"district_admin"},
+    "/admin/pagine": {"district_admin"},
+    "/admin/pagine/privacy/it": {"district_admin"},
+    "/admin/aspetto": {"district_admin"},
+}
+
+
+@pytest.fixture(scope="module")
+def districts(app):
+    provision(
+        app,
+        "matrix-a",
+        "Ambito A (matrice)",
+        plugins={"branding": {}},
+        comuni=[comune("012127", "Tradate")],
+    )
+    provision(app, "matrix-b", "Ambito B (matrice)", comuni=[comune("012127", "Tradate")])
+    people = {}
+    for role in ROLES:
+        email = unique_email(role.replace("_", "-"))
+        make_user(app, "matrix-a", email, role, comune_ids=[1], cooperative_id=3)
+        people[role] = email
+    return people
+
+
+def _client(app, role, people, host="matrix-a"):
+    client = HostClient(app, f"{host}.{PLATFORM_DOMAIN}")
+    if role != "guest":
+        assert (
+            post_form(client, "/accedi", {"email": people[role], "password": PASSWORD}).status_code
+            == 302
+        )
+    return client
+
+
+def _expect(response, allowed: bool, role: str, path: str):
+    if allowed:
+        assert response.status_code == 200, (role, path, response.status_code)
+    elif role == "guest":
+        assert response.status_code == 302, (role, path, response.status_code)
+        assert response.headers["Location"].startswith("/accedi?next="), (role, path)
+    elif MATRIX[path] == GUESTS:
+        assert response.status_code == 302 and response.headers["Location"] == "/", (role, path)
+    else:
+        assert response.status_code == 403, (role, path, response.status_code)
+
+
+@pytest.mark.parametrize("role", ["guest", *ROLES])
+def test_each_role_on_its_own_district(app, districts, role):
+    client = _client(app, role, districts)
+    for path, allowed in MATRIX.items():
+        _expect(client.get(path), role in allowed, role, path)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_on_another_district_is_a_guest(app, districts, role):
+    own = _client(app, role, districts)
+    cookie = own.cookie()
+    other = HostClient(app, f"matrix-b.{PLATFORM_DOMAIN}")
+    for path, allowed in MATRIX.items():
+        response = other.get(path, headers={"Cookie": f"session={cookie}"})
+        if path.startswith(("/contatti", "/admin/aspetto")):
+            assert response.status_code == 404, (role, path)  # branding is off on matrix-b
+            continue
+        _expect(response, "guest" in allowed, "guest", path)
+
+
+def test_platform_operators_paths_are_not_on_districts(app, districts):
+    client = _client(app, "district_admin", districts)
+    assert client.get("/console/").status_code == 404
+    assert client.get("/console/accedi").status_code == 404
+
+
+def test_every_view_declares_who_may_use_it(app):
+    with app.app_context():
+        undeclared = [
+            rule.endpoint
+            for rule in app.url_map.iter_rules()
+            if declared_access(rule.endpoint) is None
+        ]
+    assert undeclared == []
+
+
+def test_a_view_without_a_declaration_is_refused(tmp_path_factory):
+    from tests.conftest import build_app
+
+    fresh = build_app(tmp_path_factory)
+
+    @fresh.get("/senza-dichiarazione")
+    def undeclared():
+        return "should never be served"
+
+    provision(fresh, "undeclared", "Ambito senza dichiarazione")
+    response = HostClient(fresh, f"undeclared.{PLATFORM_DOMAIN}").get("/senza-dichiarazione")
+    assert response.status_code == 403

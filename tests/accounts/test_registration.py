@@ -1,0 +1,125 @@
+"""Registration → the verification e-mail arrives by SMTP → verification → sign-in."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from condiviso.accounts.models import Consent, RoleGrant, User
+from condiviso.extensions import db
+from condiviso.tenancy import tenant_context
+from condiviso.territory.models import Comune
+from tests.accounts.flows import link_in, path_of, post_form, register, unique_email
+from tests.conftest import PLATFORM_DOMAIN
+from tests.helpers import comune, provision
+
+PASSWORD = "una frase lunga e facile"
+
+
+@pytest.fixture(scope="module")
+def district(mail_app):
+    """A district of the mail app, with two comuni."""
+    info = provision(
+        mail_app,
+        "reg",
+        "Ambito di prova (registrazioni)",
+        plugins={
+            "branding": {"sender_name": "Sportello Welfare", "reply_to": "sportello@prova.example"}
+        },
+        comuni=[comune("012127", "Tradate"), comune("012044", "Castelseprio")],
+    )
+    with mail_app.app_context(), tenant_context(info.slug):
+        ids = dict(db.session.execute(sa.select(Comune.name, Comune.id)).all())
+    return info, ids
+
+
+def _users(app, email):
+    with app.app_context(), tenant_context("reg"):
+        return db.session.scalars(sa.select(User).where(User.email == email)).all()
+
+
+def test_register_verify_and_sign_in(mail_app, smtp, host_client, district):
+    _info, comuni = district
+    client = host_client(f"reg.{PLATFORM_DOMAIN}", mail_app)
+    email = unique_email()
+
+    response = register(client, email, comuni["Tradate"], codice_fiscale="RSSMRA85T10A562S")
+    assert response.status_code == 200
+    assert "Controlla la tua e-mail" in response.text
+
+    message = smtp.last_to(email)
+    assert message["From"] == "Sportello Welfare <portale@condiviso.test>"
+    assert message["Reply-To"] == "sportello@prova.example"
+    link = link_in(message)
+    assert link.startswith(f"http://reg.{PLATFORM_DOMAIN}/conferma-email/")
+
+    refused = post_form(client, "/accedi", {"email": email, "password": PASSWORD})
+    assert refused.status_code == 400 and "conferma il tuo indirizzo" in refused.text
+
+    confirmed = client.get(path_of(link))
+    assert confirmed.status_code == 302
+
+    signed_in = post_form(client, "/accedi", {"email": email, "password": PASSWORD})
+    assert signed_in.status_code == 302 and signed_in.headers["Location"] == "/account"
+    account = client.get("/account")
+    assert account.status_code == 200 and "Maria Rossi" in account.text
+
+    (user,) = _users(mail_app, email)
+    assert user.codice_fiscale == "RSSMRA85T10A562S"
+    assert user.email_verified_at is not None
+    with mail_app.app_context(), tenant_context("reg"):
+        consent = db.session.scalar(sa.select(Consent).where(Consent.user_id == user.id))
+        roles = db.session.scalars(sa.select(RoleGrant.role).where(RoleGrant.user_id == user.id))
+        assert (consent.kind, consent.method, consent.text_version) == ("privacy", "online", 1)
+        assert list(roles) == ["citizen"]
+
+
+def test_an_address_already_registered_is_not_revealed(mail_app, smtp, host_client, district):
+    _info, comuni = district
+    client = host_client(f"reg.{PLATFORM_DOMAIN}", mail_app)
+    email = unique_email()
+    register(client, email, comuni["Tradate"])
+    first = register(client, email, comuni["Castelseprio"])
+    assert first.status_code == 200 and "Controlla la tua e-mail" in first.text
+    assert len(_users(mail_app, email)) == 1
+    assert "già registrato" in smtp.last_to(email)["Subject"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field_message"),
+    [
+        ({"privacy": ""}, "informativa sulla privacy"),
+        ({"password": "corta", "password_confirm": "corta"}, "almeno 10 caratteri"),
+        ({"password_confirm": "un'altra frase lunga"}, "non coincidono"),
+        ({"email": "non-un-indirizzo"}, "Indirizzo e-mail non valido"),
+        ({"codice_fiscale": "RSSMRA85T10A562X"}, "codice fiscale non è valido"),
+        ({"comune_id": "999999"}, "comune"),
+        ({"comune_id": "abc"}, "comune"),
+        ({"full_name": ""}, "nome e cognome"),
+        ({"full_name": "x" * 200}, "120"),
+    ],
+)
+def test_invalid_registration_is_refused_and_creates_nothing(
+    mail_app, host_client, district, changes, field_message
+):
+    changes = dict(changes)
+    _info, comuni = district
+    email = changes.pop("email", unique_email())
+    client = host_client(f"reg.{PLATFORM_DOMAIN}", mail_app)
+    comune_id = changes.pop("comune_id", comuni["Tradate"])
+    response = register(client, email, comune_id, **changes)
+    assert response.status_code == 400
+    assert field_message.lower() in response.text.lower()
+    assert 'aria-invalid="true"' in response.text
+    assert _users(mail_app, email) == []
+
+
+def test_a_tampered_verification_link_is_refused(mail_app, smtp, host_client, district):
+    _info, comuni = district
+    client = host_client(f"reg.{PLATFORM_DOMAIN}", mail_app)
+    email = unique_email()
+    register(client, email, comuni["Tradate"])
+    path = path_of(link_in(smtp.last_to(email)))
+    assert client.get(path[:-3] + "xyz").status_code == 400
+    (user,) = _users(mail_app, email)
+    assert user.email_verified_at is None

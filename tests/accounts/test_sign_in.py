@@ -1,0 +1,140 @@
+"""Signing in and out, password reset by e-mail, and the limits on guessing."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.accounts.flows import link_in, path_of, post_form, unique_email
+from tests.conftest import PLATFORM_DOMAIN
+from tests.helpers import PASSWORD, HostClient, make_user, provision
+
+
+@pytest.fixture(scope="module")
+def district(mail_app):
+    return provision(mail_app, "login", "Ambito di prova (accessi)")
+
+
+def _client(host_client, mail_app):
+    return host_client(f"login.{PLATFORM_DOMAIN}", mail_app)
+
+
+def test_wrong_password_and_unknown_address_get_the_same_answer(mail_app, host_client, district):
+    email = unique_email()
+    make_user(mail_app, "login", email, "citizen")
+    wrong = post_form(
+        _client(host_client, mail_app),
+        "/accedi",
+        {"email": email, "password": "non è questa la password"},
+    )
+    unknown = post_form(
+        _client(host_client, mail_app),
+        "/accedi",
+        {"email": unique_email(), "password": "non è questa la password"},
+    )
+    assert wrong.status_code == unknown.status_code == 400
+    assert "E-mail o password non corretti." in wrong.text
+    assert "E-mail o password non corretti." in unknown.text
+
+
+def test_sign_in_and_out(mail_app, host_client, district):
+    email = unique_email()
+    make_user(mail_app, "login", email, "citizen")
+    client = _client(host_client, mail_app)
+    assert client.get("/account").status_code == 302
+    assert post_form(client, "/accedi", {"email": email, "password": PASSWORD}).status_code == 302
+    assert client.get("/account").status_code == 200
+    assert client.get("/accedi").status_code == 302  # signed in: no login page
+    out = post_form(client, "/esci", {}, page="/account")
+    assert out.status_code == 302
+    assert client.get("/account").status_code == 302
+
+
+def test_a_user_of_one_district_cannot_sign_in_on_another(mail_app, host_client, district):
+    email = unique_email()
+    make_user(mail_app, "login", email, "citizen")
+    provision(mail_app, "login-other", "Altro ambito (accessi)")
+    other = host_client(f"login-other.{PLATFORM_DOMAIN}", mail_app)
+    refused = post_form(other, "/accedi", {"email": email, "password": PASSWORD})
+    assert refused.status_code == 400 and "non corretti" in refused.text
+    make_user(mail_app, "login-other", email, "citizen", password="un'altra frase ancora")
+    assert (
+        post_form(
+            other, "/accedi", {"email": email, "password": "un'altra frase ancora"}
+        ).status_code
+        == 302
+    )
+
+
+def test_guessing_is_limited_per_address_in_redis(mail_app, host_client, district):
+    email = unique_email()
+    make_user(mail_app, "login", email, "citizen")
+    statuses = []
+    for attempt in range(12):
+        client = host_client(f"login.{PLATFORM_DOMAIN}", mail_app)  # a new address each time
+        statuses.append(
+            post_form(
+                client, "/accedi", {"email": email, "password": f"tentativo {attempt}"}
+            ).status_code
+        )
+    assert statuses[:10] == [400] * 10
+    assert statuses[10:] == [429, 429]
+    keys = mail_app.extensions["condiviso.redis"].keys(f"*{mail_app.config['REDIS_PREFIX']}login*")
+    assert keys, "rate limit counters are kept in Redis"
+    # The right password is refused too while the limit holds: guessing gains nothing.
+    client = host_client(f"login.{PLATFORM_DOMAIN}", mail_app)
+    assert post_form(client, "/accedi", {"email": email, "password": PASSWORD}).status_code == 429
+
+
+def test_one_address_is_limited_across_forms(mail_app, host_client, district):
+    client = host_client(f"login.{PLATFORM_DOMAIN}", mail_app)
+    statuses = [
+        post_form(client, "/accedi", {"email": unique_email(), "password": "x" * 12}).status_code
+        for _ in range(11)
+    ]
+    assert statuses[-1] == 429 and 429 not in statuses[:10]
+
+
+def test_password_reset_by_email(mail_app, smtp, host_client, district):
+    email = unique_email()
+    make_user(mail_app, "login", email, "citizen")
+    client = _client(host_client, mail_app)
+    signed_in = _client(host_client, mail_app)
+    post_form(signed_in, "/accedi", {"email": email, "password": PASSWORD})
+
+    asked = post_form(client, "/password-dimenticata", {"email": email})
+    assert asked.status_code == 200 and email in asked.text
+    nobody = post_form(client, "/password-dimenticata", {"email": unique_email()})
+    assert nobody.status_code == 200 and "Se esiste un account" in nobody.text
+
+    path = path_of(link_in(smtp.last_to(email)))
+    new = "una nuova frase segreta"
+    weak = post_form(client, path, {"password": "corta", "password_confirm": "corta"})
+    assert weak.status_code == 400
+    done = post_form(client, path, {"password": new, "password_confirm": new})
+    assert done.status_code == 302
+    assert client.get(path).status_code == 400  # the link works once
+    assert post_form(client, "/accedi", {"email": email, "password": PASSWORD}).status_code == 400
+    assert post_form(client, "/accedi", {"email": email, "password": new}).status_code == 302
+    # Sessions opened with the old password are over.
+    assert signed_in.get("/account").status_code == 302
+
+
+def test_unverified_person_can_ask_for_a_new_confirmation(mail_app, smtp, host_client, district):
+    email = unique_email()
+    make_user(mail_app, "login", email, "citizen", verified=False)
+    client = _client(host_client, mail_app)
+    refused = post_form(client, "/accedi", {"email": email, "password": PASSWORD})
+    assert "reinvia-conferma" in refused.text
+    post_form(client, "/reinvia-conferma", {"email": email})
+    assert client.get(path_of(link_in(smtp.last_to(email)))).status_code == 302
+    assert post_form(client, "/accedi", {"email": email, "password": PASSWORD}).status_code == 302
+
+
+def test_tokens_are_bound_to_the_district(mail_app, smtp, host_client, district):
+    email = unique_email()
+    make_user(mail_app, "login", email, "citizen")
+    post_form(_client(host_client, mail_app), "/password-dimenticata", {"email": email})
+    path = path_of(link_in(smtp.last_to(email)))
+    provision(mail_app, "login-third", "Terzo ambito (accessi)")
+    other = HostClient(mail_app, f"login-third.{PLATFORM_DOMAIN}")
+    assert other.get(path).status_code == 400
