@@ -72,6 +72,11 @@ def _in_form(schema_field: fields.Field) -> bool:
     return schema_field.metadata.get("form", True) and not schema_field.dump_only
 
 
+def form_field_names(schema: ma.Schema) -> list[str]:
+    """The fields of `schema` its form shows (the others are the application's to set)."""
+    return [name for name, schema_field in schema.fields.items() if _in_form(schema_field)]
+
+
 def _nested_schema(schema_field: fields.Field) -> ma.Schema | None:
     if isinstance(schema_field, fields.Nested):
         return schema_field.schema

@@ -91,3 +91,14 @@ def load_or_raise(schema: ma.Schema, data: Any) -> Any:
         return schema.load(data)
     except ma.ValidationError as error:
         raise InvalidInput(flatten_errors(error.messages)) from None
+
+
+def deliverable_email(address: str) -> None:
+    """The same e-mail check as the HTML forms (email-validator), for schemas: an address a
+    form would refuse must not get into the database through another door."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError:
+        raise ma.ValidationError(_("Indirizzo e-mail non valido.")) from None

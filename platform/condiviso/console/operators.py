@@ -18,11 +18,11 @@ from condiviso.accounts.services import SignInRefused, normalize_email
 from condiviso.errors import Conflict, InvalidInput
 from condiviso.extensions import db
 from condiviso.tenancy.models import PlatformOperator
-from condiviso.validation import Schema
+from condiviso.validation import Schema, deliverable_email
 
 
 class OperatorSchema(Schema):
-    email = fields.Email(required=True, validate=validate.Length(max=254))
+    email = fields.Email(required=True, validate=[validate.Length(max=254), deliverable_email])
     full_name = fields.String(required=True, validate=validate.Length(min=1, max=120))
 
 

@@ -1,26 +1,79 @@
-"""The platform console (apex host)."""
+"""The platform console (apex host): signing in and out, and the list of districts.
+
+The district pages live in `district_views`, `plugin_views` and `lifecycle`, on this same
+blueprint; each view says who may use it, and the access check enforces it.
+"""
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
+from condiviso.accounts.access import is_platform_operator
 from condiviso.accounts.forms import ConfirmForm, LoginForm
 from condiviso.accounts.roles import Audience, allow
 from condiviso.accounts.services import SignInRefused
-from condiviso.console.operators import authenticate_operator
+from condiviso.console import services
+from condiviso.console.operators import authenticate_operator, operator_actor
 from condiviso.forms import invalid
+from condiviso.plugins import NavEntry
 from condiviso.ratelimit import enforce, limited, per_site_and_email
+from condiviso.tenancy.models import PlatformOperator, TenantStatus
 from condiviso.urls import safe_next
 
 blueprint = Blueprint("console", __name__, url_prefix="/console")
+
+
+def current_operator() -> PlatformOperator:
+    """The signed-in operator (the access check has made sure there is one)."""
+    return current_user._get_current_object()
+
+
+def current_actor() -> str:
+    """How the signed-in operator's changes are recorded in the registry audit."""
+    return operator_actor(current_operator())
+
+
+def status_label(status: TenantStatus) -> str:
+    """A district's status in words."""
+    return {
+        TenantStatus.PROVISIONING: _("in creazione"),
+        TenantStatus.ACTIVE: _("attivo"),
+        TenantStatus.SUSPENDED: _("sospeso"),
+        TenantStatus.OFFBOARDED: _("dismesso"),
+    }[status]
+
+
+def audit_details(details: dict[str, Any] | None) -> str:
+    """An audit row's details, as compact JSON an operator can read."""
+    return json.dumps(details or {}, ensure_ascii=False, sort_keys=True, default=str)
+
+
+@blueprint.context_processor
+def _console_context() -> dict[str, Any]:
+    navigation = []
+    if is_platform_operator(current_user):
+        navigation = [
+            NavEntry(_("Distretti"), "console.dashboard"),
+            NavEntry(_("Nuovo distretto"), "console.provision"),
+        ]
+    return {
+        "navigation": navigation,
+        "status_label": status_label,
+        "audit_details": audit_details,
+    }
 
 
 @blueprint.route("/accedi", methods=["GET", "POST"])
 @allow(Audience.GUESTS)
 @limited("10/minute", "100/hour", scope="console-login")
 def login():
+    """Operators sign in here; a refusal never says whether the e-mail or the password was
+    wrong."""
     form = LoginForm()
     if form.validate_on_submit():
         enforce("10/15 minutes", per_site_and_email(form.email.data), "console-login-email")
@@ -39,6 +92,7 @@ def login():
 @blueprint.post("/esci")
 @allow(Audience.PLATFORM_OPERATOR)
 def logout():
+    """Sign out (a POST with its CSRF token, so no other site can sign anyone out)."""
     if ConfirmForm().validate_on_submit():
         logout_user()
         session.clear()
@@ -49,6 +103,13 @@ def logout():
 @blueprint.get("/")
 @allow(Audience.PLATFORM_OPERATOR)
 def dashboard():
-    from condiviso.console import services
+    """Every district with its status, domains, plan and plugins; offboarded ones apart."""
+    return render_template(
+        "console/dashboard.html",
+        districts=services.district_rows(),
+        offboarded=services.offboarded_rows(),
+    )
 
-    return render_template("console/dashboard.html", districts=services.district_rows())
+
+# The district pages add their routes to `blueprint`.
+from condiviso.console import district_views, lifecycle, plugin_views  # noqa: E402, F401

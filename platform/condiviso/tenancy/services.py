@@ -41,7 +41,19 @@ from condiviso.tenancy.sites import normalize_host
 
 _SLUG_RE = re.compile(r"^[a-z][a-z0-9-]{0,38}[a-z0-9]$")
 RESERVED_SLUGS = frozenset(
-    {"www", "api", "admin", "console", "static", "mail", "app", "platform", "status", "assets"}
+    {
+        "www",
+        "api",
+        "admin",
+        "console",
+        "static",
+        "mail",
+        "app",
+        "platform",
+        "status",
+        "assets",
+        "nuovo",
+    }
 )
 PLANS = ("base", "standard", "plus")
 
@@ -133,6 +145,16 @@ def _record(actor: str, tenant_slug: str | None, action: str, details: Mapping[s
         .where(RegistryState.id == 1)
         .values(version=RegistryState.version + 1)
     )
+
+
+def record_event(
+    actor: str, tenant_slug: str | None, action: str, details: Mapping[str, Any]
+) -> None:
+    """Audit an operation that changes no registry row (an invitation sent, an archive read)."""
+    db.session.add(
+        RegistryAudit(actor=actor, tenant_slug=tenant_slug, action=action, details=dict(details))
+    )
+    db.session.commit()
 
 
 def _commit() -> None:

@@ -1,0 +1,182 @@
+"""A district's lifecycle in the console: suspend, resume, export, offboard, each confirmed by
+typing the district's slug, and the download of its archive.
+
+Archives are served only from ARCHIVE_PATH, by the name the registry records; the request names
+the district, never a file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import abort, flash, redirect, render_template, send_from_directory, url_for
+from flask_babel import gettext as _
+
+from condiviso.accounts.roles import Audience, allow
+from condiviso.console import services
+from condiviso.console.forms import SuspendForm, TypedConfirmationForm
+from condiviso.console.views import blueprint, current_actor, current_operator
+from condiviso.errors import CondivisoError
+from condiviso.extensions import db
+from condiviso.forms import invalid
+from condiviso.ratelimit import limited
+from condiviso.tenancy import services as registry
+from condiviso.tenancy.archive import offboard_tenant
+
+LIFECYCLE_LIMITS = ("10/minute", "100/hour")
+
+
+def _texts(action: str) -> tuple[str, str, str]:
+    """(title, what happens, button) of a lifecycle action."""
+    return {
+        "suspend": (
+            _("Sospendi il distretto"),
+            _(
+                "Il portale resta consultabile, ma nessuno potrà inviare o modificare dati. "
+                "I dati sono conservati e il distretto si può riattivare."
+            ),
+            _("Sospendi il distretto"),
+        ),
+        "resume": (
+            _("Riattiva il distretto"),
+            _("Il portale torna a funzionare normalmente: si possono di nuovo inviare dati."),
+            _("Riattiva il distretto"),
+        ),
+        "export": (
+            _("Esporta il distretto"),
+            _(
+                "Viene scritto un archivio zip con tutto il database e i file del distretto, "
+                "da scaricare subito dopo. Il distretto resta com'è."
+            ),
+            _("Esporta il distretto"),
+        ),
+        "offboard": (
+            _("Dismetti il distretto"),
+            _(
+                "Il distretto viene sospeso ed esportato in un archivio; poi il suo database e "
+                "i suoi file vengono cancellati. Non si può tornare indietro."
+            ),
+            _("Dismetti definitivamente"),
+        ),
+    }[action]
+
+
+def _confirmed_action(
+    slug: str, action: str, form: TypedConfirmationForm, perform: Callable[[], object]
+):
+    """Show the confirmation page; run `perform` once the slug typed matches the district's."""
+    tenant = registry.get_tenant(slug)
+    if form.validate_on_submit():
+        try:
+            return perform()
+        except CondivisoError as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+            status = error.status
+    else:
+        status = invalid(form)
+    title, explanation, button = _texts(action)
+    return render_template(
+        "console/confirm.html",
+        tenant=tenant,
+        form=form,
+        action=action,
+        title=title,
+        explanation=explanation,
+        button=button,
+    ), status
+
+
+def _to_district(slug: str, anchor: str = ""):
+    return redirect(url_for("console.district", slug=slug) + anchor)
+
+
+@blueprint.route("/distretti/<slug>/sospendi", methods=["GET", "POST"])
+@allow(Audience.PLATFORM_OPERATOR)
+@limited(*LIFECYCLE_LIMITS, scope="console-lifecycle")
+def suspend(slug: str):
+    """Make the district read-only; its data is kept."""
+    form = SuspendForm(slug)
+
+    def perform():
+        changed = registry.suspend_tenant(slug, current_actor(), (form.reason.data or "").strip())
+        flash(
+            _("Distretto «%(slug)s» sospeso.", slug=slug)
+            if changed
+            else _("Il distretto «%(slug)s» era già sospeso.", slug=slug),
+            "success",
+        )
+        return _to_district(slug)
+
+    return _confirmed_action(slug, "suspend", form, perform)
+
+
+@blueprint.route("/distretti/<slug>/riattiva", methods=["GET", "POST"])
+@allow(Audience.PLATFORM_OPERATOR)
+@limited(*LIFECYCLE_LIMITS, scope="console-lifecycle")
+def resume(slug: str):
+    """Serve a suspended district normally again."""
+    form = TypedConfirmationForm(slug)
+
+    def perform():
+        changed = registry.resume_tenant(slug, current_actor())
+        flash(
+            _("Distretto «%(slug)s» riattivato.", slug=slug)
+            if changed
+            else _("Il distretto «%(slug)s» era già attivo.", slug=slug),
+            "success",
+        )
+        return _to_district(slug)
+
+    return _confirmed_action(slug, "resume", form, perform)
+
+
+@blueprint.route("/distretti/<slug>/esporta", methods=["GET", "POST"])
+@allow(Audience.PLATFORM_OPERATOR)
+@limited(*LIFECYCLE_LIMITS, scope="console-lifecycle")
+def export(slug: str):
+    """Write the district's archive; the district page then offers it for download."""
+    form = TypedConfirmationForm(slug)
+
+    def perform():
+        path = services.export_district(slug, current_operator())
+        flash(_("Archivio %(name)s pronto da scaricare.", name=path.name), "success")
+        return _to_district(slug, "#archive-title")
+
+    return _confirmed_action(slug, "export", form, perform)
+
+
+@blueprint.route("/distretti/<slug>/dismetti", methods=["GET", "POST"])
+@allow(Audience.PLATFORM_OPERATOR)
+@limited(*LIFECYCLE_LIMITS, scope="console-lifecycle")
+def offboard(slug: str):
+    """Archive the district, then delete its database and files."""
+    form = TypedConfirmationForm(slug)
+
+    def perform():
+        path = offboard_tenant(slug, current_actor())
+        flash(
+            _("Distretto «%(slug)s» dismesso. Archivio: %(name)s.", slug=slug, name=path.name),
+            "success",
+        )
+        return redirect(url_for("console.dashboard") + "#offboarded-title")
+
+    return _confirmed_action(slug, "offboard", form, perform)
+
+
+@blueprint.get("/distretti/<slug>/archivio")
+@allow(Audience.PLATFORM_OPERATOR)
+def download_archive(slug: str):
+    """The district's last archive, as an attachment (offboarded districts included)."""
+    path = services.archive_file(slug)
+    if path is None:
+        abort(404)
+    registry.record_event(
+        current_actor(), slug, "tenant.archive_downloaded", {"archive": path.name}
+    )
+    response = send_from_directory(
+        path.parent, path.name, as_attachment=True, mimetype="application/zip"
+    )
+    # Archives hold personal data: no copy stays in a cache on the way.
+    response.headers["Cache-Control"] = "no-store"
+    return response
