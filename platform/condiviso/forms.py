@@ -7,10 +7,20 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask import request
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Regexp
 
 from condiviso.errors import InvalidInput
+
+# Free text never carries control characters (a multi-line text may carry line breaks and tabs).
+NO_CONTROL_CHARACTERS = Regexp(
+    r"^[^\x00-\x1f\x7f]*$", message=_l("Il testo contiene caratteri non ammessi.")
+)
+NO_CONTROL_CHARACTERS_IN_TEXT = Regexp(
+    r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$", message=_l("Il testo contiene caratteri non ammessi.")
+)
 
 
 def attach_errors(form: FlaskForm, error: InvalidInput) -> None:

@@ -178,3 +178,44 @@ def test_error_pages_are_accessible(browser, live, a11y, locale):
     page.goto(live.url(PLATFORM_DOMAIN, "/"))
     a11y.check(page)
     context.close()
+
+
+def test_platform_operator_provisions_and_manages_a_district(page, viewport, live, mail_app, a11y):
+    from condiviso.console.operators import create_operator
+
+    phone = viewport == "phone"
+    email = f"operatrice-{uuid.uuid4().hex[:6]}@esempio.it"
+    with mail_app.app_context():
+        create_operator(email, "Operatrice di prova", PASSWORD)
+
+    _visit(page, a11y, live.url(PLATFORM_DOMAIN, "/console/"), phone)  # redirected to sign in
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Accedi").last.click()
+    expect(page.get_by_role("heading", name="Distretti", exact=True)).to_be_visible()
+    _check(page, a11y, phone)
+
+    _visit(page, a11y, live.url(PLATFORM_DOMAIN, "/console/distretti/nuovo"), phone)
+    page.get_by_role("button", name="Crea il distretto").click()
+    expect(page.locator("#errori")).to_be_visible()
+    _check(page, a11y, phone)
+    slug = f"console-{viewport}-{uuid.uuid4().hex[:4]}"
+    page.locator("#slug").fill(slug)
+    page.get_by_label("Nome del distretto").fill(f"Ambito di prova dalla console ({viewport})")
+    page.get_by_label("E-mail della prima amministrazione").fill(f"admin-{slug}@esempio.it")
+    page.get_by_role("button", name="Crea il distretto").click()
+    expect(page.get_by_role("heading", name="Distretto creato")).to_be_visible()
+    _check(page, a11y, phone)
+
+    for path in (
+        f"/console/distretti/{slug}",
+        f"/console/distretti/{slug}/plugin/branding",
+        f"/console/distretti/{slug}/sospendi",
+        f"/console/distretti/{slug}/dismetti",
+    ):
+        _visit(page, a11y, live.url(PLATFORM_DOMAIN, path), phone)
+    page.goto(live.url(PLATFORM_DOMAIN, f"/console/distretti/{slug}/sospendi"))
+    page.locator("#confirmation").fill("non-e-lui")
+    page.get_by_role("button", name="Sospendi il distretto").click()
+    expect(page.locator("#errori")).to_be_visible()
+    _check(page, a11y, phone)

@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, Length
 
 from condiviso.accounts.roles import Audience, Role, allow
 from condiviso.extensions import db
-from condiviso.forms import invalid
+from condiviso.forms import NO_CONTROL_CHARACTERS, NO_CONTROL_CHARACTERS_IN_TEXT, invalid
 from condiviso.legal.models import LegalKind
 from condiviso.legal.services import current_page, current_page_exact, publish_page
 
@@ -74,6 +74,7 @@ class LegalPageForm(FlaskForm):
         validators=[
             DataRequired(_l("Scrivi il titolo.")),
             Length(max=200, message=_l("Al massimo 200 caratteri.")),
+            NO_CONTROL_CHARACTERS,
         ],
     )
     body = TextAreaField(
@@ -81,6 +82,7 @@ class LegalPageForm(FlaskForm):
         validators=[
             DataRequired(_l("Scrivi il testo.")),
             Length(max=50000, message=_l("Il testo supera 50.000 caratteri.")),
+            NO_CONTROL_CHARACTERS_IN_TEXT,
         ],
         description=_l(
             "Paragrafi separati da una riga vuota; ## all'inizio di una riga per un "
