@@ -22,7 +22,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from condiviso.tenancy.services import PLANS
+from condiviso.tenancy.validation import PLANS
 
 ADMIN_EMAIL = [
     DataRequired(_l("Scrivi l'indirizzo e-mail di chi amministrerà il distretto.")),

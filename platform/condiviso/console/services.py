@@ -31,8 +31,8 @@ from condiviso.tenancy.services import (
     provision_tenant,
     record_archive,
     record_event,
-    validate_slug,
 )
+from condiviso.tenancy.validation import validate_slug
 from condiviso.urls import tenant_host
 
 EXPORTABLE = (TenantStatus.ACTIVE, TenantStatus.SUSPENDED)

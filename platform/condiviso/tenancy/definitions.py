@@ -24,6 +24,12 @@ from condiviso.plugins import get_plugins
 from condiviso.tenancy import services
 from condiviso.tenancy.context import tenant_context
 from condiviso.tenancy.models import Tenant, TenantStatus
+from condiviso.tenancy.validation import (
+    validate_custom_domain,
+    validate_display_name,
+    validate_plan,
+    validate_slug,
+)
 from condiviso.territory.services import sync_comuni
 from condiviso.validation import Schema, load_or_raise
 
@@ -122,13 +128,13 @@ def read_definition(path: str | Path) -> tuple[dict[str, Any], Path]:
 
 def _validate(definition: Mapping[str, Any], source_dir: Path) -> dict[str, dict[str, Any]]:
     """Every check that can fail, before any change; returns each plugin's clean settings."""
-    services.validate_slug(definition["slug"])
-    services.validate_display_name(definition["display_name"])
-    services.validate_plan(definition["plan"])
+    validate_slug(definition["slug"])
+    validate_display_name(definition["display_name"])
+    validate_plan(definition["plan"])
     errors: dict[str, list[str]] = {}
     for index, domain in enumerate(definition["domains"]):
         try:
-            services.validate_custom_domain(domain["hostname"])
+            validate_custom_domain(domain["hostname"])
         except InvalidInput as error:
             errors[f"domains.{index}.hostname"] = error.errors["hostname"]
     registry = get_plugins()
@@ -208,7 +214,7 @@ def _sync_domains(slug: str, domains: list[dict[str, Any]], actor: str) -> list[
     changes = []
     listed = set()
     for domain in domains:
-        host = services.validate_custom_domain(domain["hostname"])
+        host = validate_custom_domain(domain["hostname"])
         listed.add(host)
         if services.add_domain(
             slug, host, actor, verified=domain["verified"], primary=domain["primary"]
