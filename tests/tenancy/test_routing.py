@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from condiviso.errors import InvalidInput
 from condiviso.tenancy import services
 from tests.conftest import PLATFORM_DOMAIN, build_app
 from tests.helpers import ACTOR
@@ -82,7 +83,7 @@ def test_custom_domain_cannot_take_a_platform_subdomain(app, new_tenant):
     with app.app_context():
         try:
             services.add_domain(tenant.slug, f"other.{PLATFORM_DOMAIN}", ACTOR, verified=True)
-        except services.InvalidInput as error:
+        except InvalidInput as error:
             assert "hostname" in error.errors
         else:
             raise AssertionError("a platform subdomain was accepted as a custom domain")
