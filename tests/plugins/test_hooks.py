@@ -190,3 +190,24 @@ def test_hook_condiviso_mail_identity(app, new_tenant):
     with app.test_request_context():
         assert sender_identity(branded) == ("Sportello Welfare", "sportello@prova.example")
         assert sender_identity(plain) == (plain.display_name, None)
+
+
+def test_hook_condiviso_requires(app, tmp_path):
+    from condiviso.plugins import PluginError, PluginRegistry
+    from tests.plugins.fakes import fake_plugin
+
+    base = fake_plugin("fake.base.plugin")
+    needy = fake_plugin("fake.needy.plugin", condiviso_requires=["base"])
+    registry = PluginRegistry([("needy", needy), ("base", base)])
+    assert registry.order == ["base", "needy"]
+    assert registry.missing_requirements({"needy"}) == {"needy": ["base"]}
+    assert registry.missing_requirements({"needy", "base"}) == {}
+    with pytest.raises(PluginError, match="not installed"):
+        PluginRegistry([("needy", fake_plugin("fake.n.plugin", condiviso_requires=["gone"]))])
+    with pytest.raises(PluginError, match="cycle"):
+        PluginRegistry(
+            [
+                ("aa", fake_plugin("fake.a.plugin", condiviso_requires=["bb"])),
+                ("bb", fake_plugin("fake.b.plugin", condiviso_requires=["aa"])),
+            ]
+        )

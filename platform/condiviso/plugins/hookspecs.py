@@ -27,6 +27,15 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 
 
 @hookspec
+def condiviso_requires() -> Iterable[str]:
+    """Start-up. The names of the plugins this one builds on (their tables, their services).
+
+    They must be installed; a tenant can enable this plugin only with them enabled, and cannot
+    disable them while this one is enabled. Their migration histories run first.
+    """
+
+
+@hookspec
 def condiviso_blueprint() -> Blueprint | None:
     """Start-up. The plugin's routes, templates and static files.
 

@@ -30,6 +30,7 @@ _NAME_RE = re.compile(r"^[a-z][a-z0-9_]{1,30}$")
 RESERVED_NAMES = frozenset({"core", "platform", "static", "ops", "portal", "site", "tenancy"})
 STARTUP_HOOKS = frozenset(
     {
+        "condiviso_requires",
         "condiviso_blueprint",
         "condiviso_tenant_models",
         "condiviso_migrations",
@@ -51,6 +52,7 @@ class LoadedPlugin:
     models: tuple[type, ...]
     history: History | None
     settings_schema: type[ma.Schema] | None
+    requires: tuple[str, ...] = ()
 
 
 def discover() -> list[tuple[str, ModuleType]]:
@@ -96,6 +98,7 @@ class PluginRegistry:
             self.pm.check_pending()
             self.plugins[name] = self._inspect(name, module)
         self._check_tables_claimed()
+        self.order = self._dependency_order()
         self._subset_callers: dict[tuple[str, frozenset[str]], Any] = {}
         self.blueprint_owners = {
             p.blueprint.name: p.name for p in self.plugins.values() if p.blueprint is not None
@@ -130,7 +133,10 @@ class PluginRegistry:
             raise PluginError(
                 f"plugin {name!r}: settings schema must be a marshmallow Schema class"
             )
-        return LoadedPlugin(name, module, _describe(module), blueprint, models, history, schema)
+        requires = tuple(_own_result(self.pm, "condiviso_requires", module) or ())
+        return LoadedPlugin(
+            name, module, _describe(module), blueprint, models, history, schema, requires
+        )
 
     @staticmethod
     def _history(name: str, directory: str | Path | None) -> History | None:
@@ -185,9 +191,41 @@ class PluginRegistry:
 
     # -- what the rest of the app asks ---------------------------------------------------------
 
+    def _dependency_order(self) -> list[str]:
+        """Plugin names with every plugin after those it requires (then by name)."""
+        order: list[str] = []
+        visiting: set[str] = set()
+
+        def visit(name: str, path: tuple[str, ...]) -> None:
+            if name in order:
+                return
+            if name in visiting:
+                raise PluginError(f"plugins require each other in a cycle: {' -> '.join(path)}")
+            if name not in self.plugins:
+                raise PluginError(f"plugin {path[-2]!r} requires {name!r}, which is not installed")
+            visiting.add(name)
+            for required in sorted(self.plugins[name].requires):
+                visit(required, (*path, required))
+            visiting.discard(name)
+            order.append(name)
+
+        for name in sorted(self.plugins):
+            visit(name, (name,))
+        return order
+
     def histories(self) -> list[History]:
-        """The plugins' tenant histories, in name order."""
-        return [p.history for p in sorted(self.plugins.values(), key=lambda p: p.name) if p.history]
+        """The plugins' tenant histories, each after those of the plugins it requires."""
+        return [self.plugins[n].history for n in self.order if self.plugins[n].history]
+
+    def missing_requirements(self, enabled: Iterable[str]) -> dict[str, list[str]]:
+        """For each plugin in `enabled`, the plugins it requires that are not enabled too."""
+        enabled = set(enabled)
+        return {
+            name: missing
+            for name in sorted(enabled)
+            if name in self.plugins
+            if (missing := sorted(set(self.plugins[name].requires) - enabled))
+        }
 
     def translation_directories(self) -> list[Path]:
         """The `translations/` folders plugins ship next to their module, if any."""

@@ -150,6 +150,10 @@ def _validate(definition: Mapping[str, Any], source_dir: Path) -> dict[str, dict
         except InvalidInput as error:
             for key, messages in error.errors.items():
                 errors[f"plugins.{name}.settings.{key}"] = messages
+    for name, required in registry.missing_requirements(clean).items():
+        errors[f"plugins.{name}"] = [
+            _("Questo plugin ha bisogno di: %(required)s.", required=", ".join(required))
+        ]
     results = registry.hook("condiviso_validate_definition", clean.keys())(
         definition=definition, source_dir=source_dir
     )
@@ -227,10 +231,13 @@ def _sync_domains(slug: str, domains: list[dict[str, Any]], actor: str) -> list[
 
 
 def _sync_plugins(slug: str, clean: Mapping[str, Any], actor: str) -> list[str]:
+    """Enable (required plugins first), then disable (dependants first)."""
     changes = []
-    for name in get_plugins().plugins:
-        enabled = name in clean
-        settings = clean.get(name)
-        if services.set_plugin(slug, name, actor, enabled=enabled, settings=settings):
-            changes.append(f"plugin {name}: {'enabled' if enabled else 'disabled'}")
+    order = get_plugins().order
+    for name in order:
+        if name in clean and services.set_plugin(slug, name, actor, True, clean[name]):
+            changes.append(f"plugin {name}: enabled")
+    for name in reversed(order):
+        if name not in clean and services.set_plugin(slug, name, actor, enabled=False):
+            changes.append(f"plugin {name}: disabled")
     return changes

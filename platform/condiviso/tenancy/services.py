@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from condiviso.errors import Conflict, NotFound
+from condiviso.errors import Conflict, InvalidInput, NotFound
 from condiviso.extensions import db
 from condiviso.plugins import get_plugins
 from condiviso.tenancy.databases import (
@@ -338,9 +338,13 @@ def set_plugin(
     plugins = get_plugins()
     plugins.get(name)
     row = tenant.plugin(name)
+    others = {p.name for p in tenant.plugins if p.enabled and p.name != name}
+    if enabled:
+        _check_requirements(plugins, others | {name})
     if not enabled:
         if row is None or not row.enabled:
             return False
+        _check_requirements(plugins, others)
         row.enabled = False
         _record(actor, slug, "plugin.disabled", {"plugin": name})
         _commit()
@@ -362,3 +366,19 @@ def set_plugin(
     )
     _commit()
     return True
+
+
+def _check_requirements(plugins, enabled: set[str]) -> None:
+    missing = plugins.missing_requirements(enabled)
+    if missing:
+        details = "; ".join(
+            _(
+                "«%(plugin)s» ha bisogno di «%(required)s»",
+                plugin=name,
+                required="», «".join(required),
+            )
+            for name, required in missing.items()
+        )
+        raise InvalidInput(
+            {"plugins": [_("Combinazione di plugin non valida: %(details)s.", details=details)]}
+        )
