@@ -17,6 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from condiviso import errors, i18n, ratelimit, redis_connection, security
 from condiviso.accounts import access, login
 from condiviso.accounts.roles import Audience, allow, role_label
+from condiviso.audit import models as audit_models  # noqa: F401  (the audit table's model)
 from condiviso.config import build_config
 from condiviso.extensions import db
 from condiviso.ops import logs
@@ -102,6 +103,7 @@ def create_app(
     from condiviso.legal.views import blueprint as legal_blueprint
     from condiviso.portal.views import blueprint as portal_blueprint
     from condiviso.site.views import blueprint as site_blueprint
+    from condiviso.territory.views import blueprint as territory_blueprint
 
     app.register_blueprint(ops_blueprint)
     register_site_blueprint(app, site_blueprint, SiteKind.PLATFORM)
@@ -110,6 +112,7 @@ def create_app(
     register_site_blueprint(app, accounts_blueprint, SiteKind.TENANT)
     register_site_blueprint(app, staff_admin_blueprint, SiteKind.TENANT)
     register_site_blueprint(app, legal_blueprint, SiteKind.TENANT)
+    register_site_blueprint(app, territory_blueprint, SiteKind.TENANT)
     app.add_url_rule("/", "index", index)
     app.context_processor(shell_context)
     plugin_web.init_app(app, registry)

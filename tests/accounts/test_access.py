@@ -35,6 +35,9 @@ MATRIX = {
     "/admin/pagine": {"district_admin"},
     "/admin/pagine/privacy/it": {"district_admin"},
     "/admin/aspetto": {"district_admin"},
+    "/admin/comuni/": {"district_admin"},
+    "/admin/comuni/nuovo": {"district_admin"},
+    "/admin/comuni/1": {"district_admin"},
 }
 
 
@@ -43,6 +46,7 @@ MATRIX = {
 SAMPLES = {
     "/comuni/<istat_code>": "/comuni/012127",
     "/admin/pagine/<kind>/<locale>": "/admin/pagine/privacy/it",
+    "/admin/comuni/<int:comune_id>": "/admin/comuni/1",
 }
 UNLISTED = {
     "/lingua/<code>",

@@ -23,5 +23,9 @@ class Comune(db.Model):
     postal_code: Mapped[str | None] = mapped_column(sa.String(5))
     population: Mapped[int | None]
     is_lead: Mapped[bool] = mapped_column(default=False)
+    contact_email: Mapped[str | None] = mapped_column(sa.String(254))
+    contact_phone: Mapped[str | None] = mapped_column(sa.String(30))
+    # Where the comune's social services receive people: address, days and hours.
+    social_office: Mapped[str | None] = mapped_column(sa.String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
