@@ -44,9 +44,10 @@ def _localize(field: fields.Field) -> None:
         messages["invalid_utf8"] = _("Il testo contiene caratteri non validi.")
     field.error_messages = {**field.error_messages, **messages}
     # Email and URL fields validate through validators built with the English message.
-    for validator in getattr(field, "validators", ()):
-        if isinstance(validator, validate.Email | validate.URL) and "invalid" in messages:
-            validator.error = messages["invalid"]
+    if isinstance(field, fields.Email | fields.URL):
+        for validator in getattr(field, "validators", ()):
+            if isinstance(validator, validate.Email | validate.URL):
+                validator.error = messages["invalid"]
     inner = getattr(field, "inner", None)
     if isinstance(inner, fields.Field):
         _localize(inner)

@@ -3,9 +3,14 @@ another one."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from condiviso.accounts.access import declared_access
+from condiviso.extensions import db
+from condiviso.tenancy import tenant_context
+from plugins.cooperatives import services
 from tests.accounts.flows import post_form, unique_email
 from tests.conftest import PLATFORM_DOMAIN
 from tests.helpers import PASSWORD, HostClient, comune, make_user, provision
@@ -15,6 +20,7 @@ STAFF = {"district_admin", "comune_staff", "cooperative_staff", "operator"}
 EVERYONE = {"guest", *ROLES}
 SIGNED_IN = set(ROLES)
 GUESTS = {"guest"}
+PUBLISHERS = {"district_admin", "comune_staff", "cooperative_staff"}
 
 # path → who may open it (the specification, written out by hand)
 MATRIX = {
@@ -38,7 +44,35 @@ MATRIX = {
     "/admin/comuni/": {"district_admin"},
     "/admin/comuni/nuovo": {"district_admin"},
     "/admin/comuni/1": {"district_admin"},
+    "/admin/cooperative": {"district_admin"},
+    "/admin/cooperative/nuova": {"district_admin"},
+    "/admin/cooperative/1": {"district_admin"},
+    "/admin/categorie": {"district_admin"},
+    "/admin/categorie/nuova": {"district_admin"},
+    "/admin/categorie/1": {"district_admin"},
+    "/admin/accreditamenti": {"district_admin"},
+    "/admin/accreditamenti/nuovo": {"district_admin"},
+    "/admin/accreditamenti/1": {"district_admin"},
+    "/servizi": EVERYONE,
+    "/servizi/trasporto-matrice": EVERYONE,
+    "/servizi/trasporto-matrice/richiedi": EVERYONE,
+    "/le-mie-richieste": SIGNED_IN,
+    "/admin/servizi": PUBLISHERS,
+    "/admin/servizi/nuovo": PUBLISHERS,
+    "/admin/richieste": PUBLISHERS,
 }
+# Pages of plugins that matrix-b has not enabled: there they are not found, for everyone.
+PLUGIN_PAGES = (
+    "/servizi",
+    "/le-mie-richieste",
+    "/admin/servizi",
+    "/admin/richieste",
+    "/contatti",
+    "/admin/aspetto",
+    "/admin/cooperative",
+    "/admin/categorie",
+    "/admin/accreditamenti",
+)
 
 
 # Routes with parameters, as the MATRIX visits them; the links carried by e-mails are tested
@@ -47,6 +81,11 @@ SAMPLES = {
     "/comuni/<istat_code>": "/comuni/012127",
     "/admin/pagine/<kind>/<locale>": "/admin/pagine/privacy/it",
     "/admin/comuni/<int:comune_id>": "/admin/comuni/1",
+    "/admin/cooperative/<int:cooperative_id>": "/admin/cooperative/1",
+    "/admin/categorie/<int:category_id>": "/admin/categorie/1",
+    "/admin/accreditamenti/<int:accreditation_id>": "/admin/accreditamenti/1",
+    "/servizi/<slug>": "/servizi/trasporto-matrice",
+    "/servizi/<slug>/richiedi": "/servizi/trasporto-matrice/richiedi",
 }
 UNLISTED = {
     "/lingua/<code>",
@@ -59,6 +98,13 @@ UNLISTED = {
     "/readyz",
     "/static/<path:filename>",
     "/branding/static/<path:filename>",
+    # A record's page: who may open it depends on whose record it is (404 for anyone else's),
+    # which the plugins' own tests check.
+    "/admin/servizi/<int:service_id>",
+    "/admin/servizi/<int:service_id>/storia",
+    "/admin/richieste/<int:request_id>",
+    "/le-mie-richieste/<int:request_id>",
+    "/richieste/inviata/<int:request_id>/<token>",
 }
 
 
@@ -84,9 +130,10 @@ def districts(app):
         app,
         "matrix-a",
         "Ambito A (matrice)",
-        plugins={"branding": {}},
+        plugins={"branding": {}, "cooperatives": {}, "catalog": {}, "requests": {}},
         comuni=[comune("012127", "Tradate")],
     )
+    _network_of_one(app, "matrix-a")
     provision(app, "matrix-b", "Ambito B (matrice)", comuni=[comune("012127", "Tradate")])
     people = {}
     for role in ROLES:
@@ -94,6 +141,44 @@ def districts(app):
         make_user(app, "matrix-a", email, role, comune_ids=[1], cooperative_id=3)
         people[role] = email
     return people
+
+
+def _network_of_one(app, slug):
+    """Cooperative 1, category 1 and accreditation 1, for the sample paths."""
+    with app.app_context(), tenant_context(slug):
+        if services.get_cooperative(1) is None:
+            cooperative = services.create_cooperative(
+                {"slug": "coop-matrice", "legal_name": "Coop (matrice)", "tax_code": "01234560017"}
+            )
+            category = services.create_category({"slug": "anziani", "name": "Anziani"})
+            services.create_accreditation(
+                {
+                    "cooperative_id": cooperative.id,
+                    "category_id": category.id,
+                    "comune_id": 1,
+                    "valid_from": date(2025, 1, 1),
+                }
+            )
+            db.session.flush()
+            from plugins.catalog.services import save_service, set_status
+
+            service = save_service(
+                {
+                    "title": "Trasporto (matrice)",
+                    "description": "Accompagnamento.",
+                    "audience": "Tutti",
+                    "category_id": category.id,
+                    "provider_type": "public",
+                    "comune_id": 1,
+                    "comuni": [1],
+                    "price_kind": "free",
+                    "delivery": ["at_home"],
+                },
+                None,
+                slug="trasporto-matrice",
+            )
+            set_status(service, "published", None)
+            db.session.commit()
 
 
 def _client(app, role, people, host="matrix-a"):
@@ -132,8 +217,8 @@ def test_each_role_on_another_district_is_a_guest(app, districts, role):
     other = HostClient(app, f"matrix-b.{PLATFORM_DOMAIN}")
     for path, allowed in MATRIX.items():
         response = other.get(path, headers={"Cookie": f"session={cookie}"})
-        if path.startswith(("/contatti", "/admin/aspetto")):
-            assert response.status_code == 404, (role, path)  # branding is off on matrix-b
+        if path.startswith(PLUGIN_PAGES):
+            assert response.status_code == 404, (role, path)  # plugins off on matrix-b
             continue
         _expect(response, "guest" in allowed, "guest", path)
 

@@ -211,3 +211,24 @@ def test_hook_condiviso_requires(app, tmp_path):
                 ("bb", fake_plugin("fake.b.plugin", condiviso_requires=["aa"])),
             ]
         )
+
+
+def test_hook_condiviso_portal_home(app, host_client):
+    from tests.catalog.fixtures import build_network
+
+    build_network(app, "hook-home")
+    home = host_client(f"hook-home.{PLATFORM_DOMAIN}").get("/")
+    assert 'role="search"' in home.text and 'href="/servizi?categoria=' in home.text
+    assert 'role="search"' not in host_client(f"beta.{PLATFORM_DOMAIN}").get("/").text
+
+
+def test_hook_condiviso_record_actions(app, host_client):
+    from tests.catalog.fixtures import build_network
+
+    build_network(app, "hook-actions")
+    page = host_client(f"hook-actions.{PLATFORM_DOMAIN}").get("/servizi/sad")
+    assert "richiedi" not in page.text  # requests are off
+    with app.app_context():
+        services.set_plugin("hook-actions", "requests", ACTOR, True, {})
+    page = host_client(f"hook-actions.{PLATFORM_DOMAIN}").get("/servizi/sad")
+    assert 'href="/servizi/sad/richiedi"' in page.text

@@ -19,7 +19,13 @@ def _differences(engine, metadata):
 
 
 def _skip_version_tables(obj, name, type_, reflected, compare_to):
-    return not (type_ == "table" and name.endswith("alembic_version"))
+    """Version tables, and what a plugin declares it manages itself (a search index)."""
+    if type_ == "table" and name.endswith("alembic_version"):
+        return False
+    unmanaged = db.metadatas[None].info.get("unmanaged", set())
+    return not (
+        reflected and compare_to is None and any(name.startswith(prefix) for prefix in unmanaged)
+    )
 
 
 def test_tenant_schema_matches_the_models(app, alpha):

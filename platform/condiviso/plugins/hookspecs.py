@@ -77,6 +77,21 @@ def condiviso_navigation(tenant: TenantInfo) -> Iterable[NavEntry] | None:
 
 
 @hookspec
+def condiviso_portal_home(tenant: TenantInfo) -> Iterable[Any] | None:
+    """Per tenant, on the portal's home page. HTML fragments to show above the district's
+    comuni, such as a search box: `markupsafe.Markup` of a rendered template (a plain string
+    is shown as text)."""
+
+
+@hookspec
+def condiviso_record_actions(
+    tenant: TenantInfo, record_type: str, record: Any
+) -> Iterable[NavEntry] | None:
+    """Per tenant, on a page showing one record (e.g. `record_type="catalog.service"`). Links
+    other plugins offer for it (e.g. "ask for this service"), as NavEntry with a `url`."""
+
+
+@hookspec
 def condiviso_admin_pages(tenant: TenantInfo) -> Iterable[NavEntry] | None:
     """Per tenant, on the staff's administration home. The plugin's administration pages,
     each with the roles that may open it (the views themselves still check access)."""

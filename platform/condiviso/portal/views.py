@@ -7,6 +7,7 @@ from flask import Blueprint, abort, render_template
 
 from condiviso.accounts.roles import Audience, allow
 from condiviso.extensions import db
+from condiviso.plugins import tenant_hook
 from condiviso.tenancy import current_tenant
 from condiviso.territory.models import Comune
 
@@ -15,8 +16,14 @@ blueprint = Blueprint("portal", __name__)
 
 def home():
     """The district's home page (served at `/` on tenant hosts)."""
+    tenant = current_tenant()
     comuni = db.session.scalars(sa.select(Comune).order_by(Comune.name)).all()
-    return render_template("portal/home.html", tenant=current_tenant(), comuni=comuni)
+    sections = [
+        fragment
+        for result in tenant_hook("condiviso_portal_home", tenant)(tenant=tenant)
+        for fragment in (result or ())
+    ]
+    return render_template("portal/home.html", tenant=tenant, comuni=comuni, sections=sections)
 
 
 @blueprint.get("/comuni/<istat_code>")

@@ -200,8 +200,9 @@ def apply_definition(path: str | Path, actor: str, create_only: bool = False) ->
     with tenant_context(slug) as tenant:
         report.changes += sync_comuni(definition["comuni"])
         db.session.commit()
-        for name in clean_settings:
-            # One plugin at a time, so that what it returns is known to be its own.
+        for name in [n for n in registry.order if n in clean_settings]:
+            # One plugin at a time (required ones first), so that what it returns is known to
+            # be its own.
             for imported in registry.hook("condiviso_import_definition", [name])(
                 tenant=tenant, section=definition["plugins"][name], source_dir=source_dir
             ):

@@ -1,0 +1,422 @@
+"""The catalog's rules: who may edit which service, what a valid service is, what citizens see."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from condiviso.accounts.roles import Role
+from condiviso.errors import InvalidInput, NotFound
+from condiviso.extensions import db
+from condiviso.territory.models import Comune
+from plugins.catalog import search
+from plugins.catalog.models import (
+    Delivery,
+    PriceKind,
+    ProviderType,
+    Service,
+    ServiceChange,
+    ServiceStatus,
+    service_comune,
+)
+from plugins.cooperatives.models import Accreditation, Category, Cooperative
+from plugins.cooperatives.services import today as network_today
+
+EDITABLE = (
+    "title",
+    "description",
+    "category_id",
+    "audience",
+    "provider_type",
+    "cooperative_id",
+    "comune_id",
+    "price_kind",
+    "price",
+    "isee_note",
+    "delivery",
+    "contact",
+)
+_PLAIN = re.compile(r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")
+_SLUG_PART = re.compile(r"[^a-z0-9]+")
+
+
+def today() -> date:
+    """The district's today (Europe/Rome), as the accreditations count it."""
+    return network_today()
+
+
+# -- what citizens see -----------------------------------------------------------------------------
+
+
+def _valid_accreditation(comune_ids: sa.ColumnElement | None = None) -> sa.Exists:
+    """An accreditation valid today for the service's cooperative and category, in one of its
+    comuni (or in the given ones)."""
+    served = sa.select(service_comune.c.comune_id).where(service_comune.c.service_id == Service.id)
+    where = [
+        Accreditation.cooperative_id == Service.cooperative_id,
+        Accreditation.category_id == Service.category_id,
+        Accreditation.valid_from <= today(),
+        sa.or_(Accreditation.valid_to.is_(None), Accreditation.valid_to >= today()),
+        Accreditation.comune_id.in_(served),
+    ]
+    if comune_ids is not None:
+        where.append(comune_ids)
+    return sa.exists().where(*where)
+
+
+@dataclass(frozen=True)
+class Filters:
+    query: str = ""
+    comune_id: int | None = None
+    category_id: int | None = None
+    provider_type: str | None = None
+    free_only: bool = False
+    delivery: str | None = None
+
+
+def visible_services() -> sa.Select:
+    """Published services; an accredited one only while an accreditation covers it."""
+    return sa.select(Service).where(
+        Service.status == ServiceStatus.PUBLISHED.value,
+        sa.or_(Service.provider_type != ProviderType.ACCREDITED.value, _valid_accreditation()),
+    )
+
+
+def find_services(filters: Filters, page: int = 1, per_page: int = 20) -> tuple[list[Service], int]:
+    """The services matching a citizen's search and filters, best first; and how many."""
+    query = visible_services()
+    if filters.comune_id is not None:
+        query = query.where(
+            Service.id.in_(
+                sa.select(service_comune.c.service_id).where(
+                    service_comune.c.comune_id == filters.comune_id
+                )
+            )
+        )
+        query = query.where(
+            sa.or_(
+                Service.provider_type != ProviderType.ACCREDITED.value,
+                _valid_accreditation(Accreditation.comune_id == filters.comune_id),
+            )
+        )
+    if filters.category_id is not None:
+        query = query.where(Service.category_id == filters.category_id)
+    if filters.provider_type is not None:
+        query = query.where(Service.provider_type == filters.provider_type)
+    if filters.free_only:
+        query = query.where(Service.price_kind == PriceKind.FREE.value)
+    match = search.parse(filters.query) if filters.query else None
+    if filters.query and match is None:
+        return [], 0
+    query = search.order_and_filter(query, match)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    if filters.delivery is not None:
+        # JSON lists do not filter alike on both databases: the rare filter runs in Python.
+        everything = [s for s in db.session.scalars(query) if filters.delivery in s.delivery]
+        start = (page - 1) * per_page
+        return everything[start : start + per_page], len(everything)
+    rows = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
+    return list(rows), int(total or 0)
+
+
+def published_service(slug: str) -> Service:
+    service = db.session.scalar(visible_services().where(Service.slug == slug))
+    if service is None:
+        raise NotFound(_("Il servizio che cerchi non esiste o non è più disponibile."))
+    return service
+
+
+def accredited_in(service: Service) -> list[Comune]:
+    """The comuni where an accredited service is accredited today."""
+    if service.provider_type != ProviderType.ACCREDITED.value or service.cooperative_id is None:
+        return []
+    ids = set(
+        db.session.scalars(
+            sa.select(Accreditation.comune_id).where(
+                Accreditation.cooperative_id == service.cooperative_id,
+                Accreditation.category_id == service.category_id,
+                Accreditation.valid_from <= today(),
+                sa.or_(Accreditation.valid_to.is_(None), Accreditation.valid_to >= today()),
+            )
+        )
+    )
+    return [c for c in service.comuni if c.id in ids]
+
+
+# -- who may edit what ---------------------------------------------------------------------------
+
+
+def editable_services(user) -> sa.Select:
+    """The services a member of staff may edit: their cooperative's, their comune's, or all
+    (district admin)."""
+    query = sa.select(Service).order_by(Service.title)
+    if user.has_role(Role.DISTRICT_ADMIN):
+        return query
+    cooperatives = {
+        g.cooperative_id
+        for g in user.grants
+        if g.role == Role.COOPERATIVE_STAFF and g.cooperative_id
+    }
+    comuni = user.comune_scope()
+    return query.where(
+        sa.or_(
+            Service.cooperative_id.in_(cooperatives) if cooperatives else sa.false(),
+            sa.and_(
+                Service.provider_type == ProviderType.PUBLIC.value, Service.comune_id.in_(comuni)
+            )
+            if comuni
+            else sa.false(),
+        )
+    )
+
+
+def editable_service(user, service_id: int) -> Service:
+    """A service the user may edit; `NotFound` (404) otherwise, whoever owns it."""
+    service = db.session.scalar(editable_services(user).where(Service.id == service_id))
+    if service is None:
+        raise NotFound(_("Il servizio che cerchi non esiste."))
+    return service
+
+
+# -- validation and saving -------------------------------------------------------------------------
+
+
+def slugify(title: str) -> str:
+    text = unicodedata.normalize("NFKD", title.lower())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return _SLUG_PART.sub("-", text).strip("-")[:70] or "servizio"
+
+
+def unique_slug(title: str, service: Service | None = None) -> str:
+    base = slugify(title)
+    slug, n = base, 2
+    while True:
+        owner = db.session.scalar(sa.select(Service.id).where(Service.slug == slug))
+        if owner is None or (service is not None and owner == service.id):
+            return slug
+        slug, n = f"{base}-{n}", n + 1
+
+
+def _text(data, field, errors, max_length, required=True):
+    value = data.get(field)
+    value = value.strip() if isinstance(value, str) else value
+    if not value:
+        if required:
+            errors[field] = [_("Campo obbligatorio.")]
+        return None
+    if not isinstance(value, str) or len(value) > max_length or not _PLAIN.match(value):
+        errors[field] = [
+            _("Al massimo %(n)d caratteri, senza caratteri di controllo.", n=max_length)
+        ]
+        return None
+    return value
+
+
+def _choice(data, field, allowed, errors):
+    value = data.get(field)
+    if value not in {a.value for a in allowed}:
+        errors[field] = [_("Scegli un valore dall'elenco.")]
+        return None
+    return value
+
+
+def _int(value) -> int | None:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number > 0 else None
+
+
+def clean(data: Mapping[str, Any], user) -> dict[str, Any]:
+    """A service's fields, checked: `InvalidInput` with Italian messages per field."""
+    errors: dict[str, list[str]] = {}
+    clean_data: dict[str, Any] = {
+        "title": _text(data, "title", errors, 120),
+        "description": _text(data, "description", errors, 5000),
+        "audience": _text(data, "audience", errors, 200),
+        "contact": _text(data, "contact", errors, 300, required=False),
+        "isee_note": _text(data, "isee_note", errors, 300, required=False),
+        "provider_type": _choice(data, "provider_type", ProviderType, errors),
+        "price_kind": _choice(data, "price_kind", PriceKind, errors),
+    }
+    category = db.session.get(Category, _int(data.get("category_id")) or 0)
+    if category is None:
+        errors["category_id"] = [_("Scegli una categoria dall'elenco.")]
+    clean_data["category_id"] = category.id if category else None
+    delivery = data.get("delivery") or []
+    if isinstance(delivery, str):
+        delivery = [delivery]
+    if not delivery or not set(delivery) <= {d.value for d in Delivery}:
+        errors["delivery"] = [_("Scegli almeno un modo in cui il servizio è erogato.")]
+    clean_data["delivery"] = sorted(set(delivery)) if "delivery" not in errors else []
+    comune_ids = [_int(c) for c in (data.get("comuni") or [])]
+    comuni = (
+        db.session.scalars(
+            sa.select(Comune).where(Comune.id.in_([c for c in comune_ids if c]))
+        ).all()
+        if comune_ids
+        else []
+    )
+    if not comuni or len(comuni) != len(set(comune_ids)):
+        errors["comuni"] = [_("Scegli almeno un comune in cui il servizio è disponibile.")]
+    clean_data["comuni"] = comuni
+    _clean_price(data, clean_data, errors)
+    _clean_provider(data, clean_data, errors, user)
+    if errors:
+        raise InvalidInput(errors)
+    return clean_data
+
+
+def _clean_price(data, clean_data, errors) -> None:
+    kind = clean_data.get("price_kind")
+    clean_data["price"] = None
+    if kind in (PriceKind.FIXED.value, PriceKind.FROM.value):
+        try:
+            price = Decimal(str(data.get("price", "")).replace(",", ".").strip())
+        except InvalidOperation:
+            price = None
+        if price is None or not price.is_finite() or price < 0 or price > Decimal("100000"):
+            errors["price"] = [_("Indica il prezzo in euro, per esempio 12,50.")]
+        else:
+            clean_data["price"] = price.quantize(Decimal("0.01"))
+    if kind == PriceKind.INCOME_BASED.value and not clean_data.get("isee_note"):
+        errors["isee_note"] = [_("Spiega come l'ISEE determina il costo.")]
+
+
+def _clean_provider(data, clean_data, errors, user) -> None:
+    """Public services belong to a comune; the others to a cooperative. Staff of a cooperative
+    or a comune act only for their own."""
+    provider = clean_data.get("provider_type")
+    clean_data["cooperative_id"] = clean_data["comune_id"] = None
+    if provider is None:
+        return
+    if provider == ProviderType.PUBLIC.value:
+        comune = db.session.get(Comune, _int(data.get("comune_id")) or 0)
+        if comune is None:
+            errors["comune_id"] = [_("Scegli il comune che eroga il servizio.")]
+        elif (
+            user is not None
+            and not user.has_role(Role.DISTRICT_ADMIN)
+            and comune.id not in user.comune_scope()
+        ):
+            errors["comune_id"] = [_("Puoi pubblicare solo i servizi del tuo comune.")]
+        else:
+            clean_data["comune_id"] = comune.id
+        return
+    cooperative = db.session.get(Cooperative, _int(data.get("cooperative_id")) or 0)
+    own = (
+        None
+        if user is None or user.has_role(Role.DISTRICT_ADMIN)
+        else {g.cooperative_id for g in user.grants if g.role == Role.COOPERATIVE_STAFF}
+    )
+    if cooperative is None:
+        errors["cooperative_id"] = [_("Scegli la cooperativa che eroga il servizio.")]
+    elif own is not None and cooperative.id not in own:
+        errors["cooperative_id"] = [_("Puoi pubblicare solo i servizi della tua cooperativa.")]
+    else:
+        clean_data["cooperative_id"] = cooperative.id
+
+
+def _actor(user) -> tuple[int | None, str]:
+    if user is None:
+        return None, "import"
+    return user.id, f"{user.full_name} <{user.email}>"
+
+
+def _record(service: Service, user, action: str, changes: dict[str, Any]) -> None:
+    actor_id, label = _actor(user)
+    db.session.add(
+        ServiceChange(
+            service_id=service.id,
+            actor_user_id=actor_id,
+            actor_label=label,
+            action=action,
+            changes=changes,
+        )
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, list) and value and isinstance(value[0], Comune):
+        return sorted(c.istat_code for c in value)
+    return value
+
+
+def save_service(
+    data: Mapping[str, Any], user, service: Service | None = None, slug: str | None = None
+) -> Service:
+    """Create or update a service (a draft until published), keeping its history."""
+    values = clean(data, user)
+    creating = service is None
+    if creating:
+        service = Service(
+            status=ServiceStatus.DRAFT.value, slug=slug or unique_slug(values["title"])
+        )
+        db.session.add(service)
+    changes = {}
+    for field in (*EDITABLE, "comuni"):
+        old, new = getattr(service, field, None), values[field]
+        if _jsonable(old) != _jsonable(new):
+            changes[field] = [_jsonable(old), _jsonable(new)]
+            setattr(service, field, new)
+    service.slug = slug or service.slug or unique_slug(values["title"], service)
+    if service.status == ServiceStatus.PUBLISHED.value:
+        _check_publishable(service)
+    db.session.flush()
+    if creating or changes:
+        _record(service, user, "created" if creating else "updated", changes)
+        search.index_service(service)
+    return service
+
+
+def _check_publishable(service: Service) -> None:
+    if service.provider_type == ProviderType.ACCREDITED.value:
+        covered = {c.id for c in accredited_in(service)}
+        missing = [c.name for c in service.comuni if c.id not in covered]
+        if missing:
+            raise InvalidInput(
+                {
+                    "comuni": [
+                        _(
+                            "Un servizio accreditato si pubblica solo dove la cooperativa ha un "
+                            "accreditamento valido per questa categoria. Manca per: %(comuni)s.",
+                            comuni=", ".join(missing),
+                        )
+                    ]
+                }
+            )
+
+
+def set_status(service: Service, status: str, user) -> None:
+    """Publish or unpublish a service."""
+    if status not in {s.value for s in ServiceStatus} or status == service.status:
+        return
+    if status == ServiceStatus.PUBLISHED.value:
+        _check_publishable(service)
+        service.published_at = datetime.now(UTC)
+    old = service.status
+    service.status = status
+    _record(service, user, status, {"status": [old, status]})
+    db.session.flush()
+    search.index_service(service)
+
+
+def history(service: Service) -> list[ServiceChange]:
+    return list(
+        db.session.scalars(
+            sa.select(ServiceChange)
+            .where(ServiceChange.service_id == service.id)
+            .order_by(ServiceChange.id.desc())
+        )
+    )

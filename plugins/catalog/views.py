@@ -1,0 +1,92 @@
+"""What citizens see of the catalog: the search (bookmarkable), a service's page, the home
+section with the search box and the categories."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_login import current_user
+from markupsafe import Markup
+
+from condiviso.accounts.roles import Audience, allow
+from condiviso.plugins import tenant_hook
+from condiviso.tenancy import current_tenant
+from plugins.catalog import services
+from plugins.catalog.forms import DELIVERIES, PRICE_KINDS, PROVIDER_TYPES
+from plugins.cooperatives import services as network
+
+blueprint = Blueprint("catalog", __name__, template_folder="templates")
+PER_PAGE = 20
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+def _filters() -> services.Filters:
+    """The search as the URL says it; the signed-in citizen's comune when none is chosen."""
+    comune_id = _int_arg("comune")
+    if "comune" not in request.args and current_user.is_authenticated:
+        comune_id = getattr(current_user, "comune_id", None)
+    provider = request.args.get("tipo")
+    delivery = request.args.get("modalita")
+    return services.Filters(
+        query=request.args.get("q", "")[:200],
+        comune_id=comune_id,
+        category_id=_int_arg("categoria"),
+        provider_type=provider if provider in {v for v, _l in PROVIDER_TYPES} else None,
+        free_only=request.args.get("gratuito") == "1",
+        delivery=delivery if delivery in {v for v, _l in DELIVERIES} else None,
+    )
+
+
+@blueprint.get("/servizi")
+@allow(Audience.EVERYONE)
+def search():
+    filters = _filters()
+    page = max(1, min(_int_arg("pagina") or 1, 1000))
+    results, total = services.find_services(filters, page, PER_PAGE)
+    from condiviso.accounts.services import comuni_choices
+
+    return render_template(
+        "catalog/search.html",
+        filters=filters,
+        results=results,
+        total=total,
+        page=page,
+        pages=(total + PER_PAGE - 1) // PER_PAGE,
+        categories=network.categories(),
+        comuni=comuni_choices(),
+        provider_types=PROVIDER_TYPES,
+        deliveries=DELIVERIES,
+        price_kinds=dict(PRICE_KINDS),
+        provider_labels=dict(PROVIDER_TYPES),
+    )
+
+
+@blueprint.get("/servizi/<slug>")
+@allow(Audience.EVERYONE)
+def service(slug: str):
+    item = services.published_service(slug[:100])
+    tenant = current_tenant()
+    actions = [
+        entry
+        for result in tenant_hook("condiviso_record_actions", tenant)(
+            tenant=tenant, record_type="catalog.service", record=item
+        )
+        for entry in (result or ())
+    ]
+    return render_template(
+        "catalog/service.html",
+        service=item,
+        actions=actions,
+        accredited_in=services.accredited_in(item),
+        price_kinds=dict(PRICE_KINDS),
+        provider_labels=dict(PROVIDER_TYPES),
+        deliveries=dict(DELIVERIES),
+    )
+
+
+def home_section() -> Markup:
+    """The search box and the category tiles, for the portal's home."""
+    return Markup(render_template("catalog/home_section.html", categories=network.categories()))

@@ -1,0 +1,191 @@
+"""The district admin's pages for the service network: cooperatives, service categories and
+accreditations, each with its list, a page to add one and a page to change one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+
+from condiviso.accounts.roles import Role, allow
+from condiviso.errors import InvalidInput
+from condiviso.extensions import db
+from condiviso.forms import attach_errors, invalid, select_choices
+from condiviso.territory.services import list_comuni
+from plugins.cooperatives import services
+from plugins.cooperatives.forms import (
+    AccreditationForm,
+    CategoryForm,
+    CooperativeForm,
+    form_values,
+)
+from plugins.cooperatives.models import Accreditation, Category, Cooperative
+
+blueprint = Blueprint("cooperatives", __name__, template_folder="templates")
+
+STATES = {
+    "valid": _l("In vigore"),
+    "expired": _l("Scaduto"),
+    "future": _l("Non ancora in vigore"),
+}
+
+
+def _saved(form: FlaskForm, save: Callable[[dict[str, Any]], Any]) -> bool:
+    """Whether a submitted form was saved; if not, its errors are on its fields."""
+    if not form.validate_on_submit():
+        return False
+    try:
+        save(form_values(form))
+    except InvalidInput as error:
+        db.session.rollback()
+        attach_errors(form, error)
+        return False
+    db.session.commit()
+    return True
+
+
+# -- cooperatives -------------------------------------------------------------------------------
+
+
+def _cooperative_form(cooperative: Cooperative | None = None) -> CooperativeForm:
+    form = CooperativeForm(obj=cooperative)
+    form.comuni.choices = select_choices((c.id, c.name) for c in list_comuni())
+    if cooperative is not None and not form.is_submitted():
+        form.comuni.data = [c.id for c in cooperative.comuni]
+    return form
+
+
+@blueprint.get("/admin/cooperative")
+@allow(Role.DISTRICT_ADMIN)
+def cooperative_list():
+    """Every cooperative of the network, active or not."""
+    return render_template(
+        "cooperatives/cooperatives.html", cooperatives=services.cooperatives(active_only=False)
+    )
+
+
+@blueprint.route("/admin/cooperative/nuova", methods=["GET", "POST"])
+@allow(Role.DISTRICT_ADMIN)
+def cooperative_create():
+    """Add a cooperative, with the comuni it serves."""
+    form = _cooperative_form()
+    if _saved(form, services.create_cooperative):
+        flash(_("Cooperativa aggiunta."), "success")
+        return redirect(url_for("cooperatives.cooperative_list"))
+    page = render_template("cooperatives/cooperative.html", form=form, cooperative=None)
+    return page, invalid(form)
+
+
+@blueprint.route("/admin/cooperative/<int:cooperative_id>", methods=["GET", "POST"])
+@allow(Role.DISTRICT_ADMIN)
+def cooperative_edit(cooperative_id: int):
+    """Change a cooperative (deactivate it by unticking `active`)."""
+    cooperative = services.get_cooperative(cooperative_id)
+    if cooperative is None:
+        abort(404)
+    form = _cooperative_form(cooperative)
+    if _saved(form, lambda values: services.update_cooperative(cooperative_id, values)):
+        flash(_("Cooperativa salvata."), "success")
+        return redirect(url_for("cooperatives.cooperative_list"))
+    page = render_template("cooperatives/cooperative.html", form=form, cooperative=cooperative)
+    return page, invalid(form)
+
+
+# -- categories ---------------------------------------------------------------------------------
+
+
+@blueprint.get("/admin/categorie")
+@allow(Role.DISTRICT_ADMIN)
+def category_list():
+    """The service categories, in the order the portal shows them."""
+    return render_template("cooperatives/categories.html", categories=services.categories())
+
+
+@blueprint.route("/admin/categorie/nuova", methods=["GET", "POST"])
+@allow(Role.DISTRICT_ADMIN)
+def category_create():
+    """Add a service category."""
+    form = CategoryForm()
+    if _saved(form, services.create_category):
+        flash(_("Categoria aggiunta."), "success")
+        return redirect(url_for("cooperatives.category_list"))
+    page = render_template("cooperatives/category.html", form=form, category=None)
+    return page, invalid(form)
+
+
+@blueprint.route("/admin/categorie/<int:category_id>", methods=["GET", "POST"])
+@allow(Role.DISTRICT_ADMIN)
+def category_edit(category_id: int):
+    """Change a service category."""
+    category: Category | None = services.category(category_id)
+    if category is None:
+        abort(404)
+    form = CategoryForm(obj=category)
+    if _saved(form, lambda values: services.update_category(category_id, values)):
+        flash(_("Categoria salvata."), "success")
+        return redirect(url_for("cooperatives.category_list"))
+    page = render_template("cooperatives/category.html", form=form, category=category)
+    return page, invalid(form)
+
+
+# -- accreditations -----------------------------------------------------------------------------
+
+
+def _accreditation_form(accreditation: Accreditation | None = None) -> AccreditationForm:
+    form = AccreditationForm(obj=accreditation)
+    form.cooperative_id.choices = select_choices(
+        [
+            ("", _("Scegli una cooperativa")),
+            *((c.id, c.legal_name) for c in services.cooperatives(active_only=False)),
+        ]
+    )
+    form.category_id.choices = select_choices(
+        [("", _("Scegli una categoria")), *((c.id, c.name) for c in services.categories())]
+    )
+    form.comune_id.choices = select_choices(
+        [("", _("Scegli un comune")), *((c.id, c.name) for c in list_comuni())]
+    )
+    return form
+
+
+@blueprint.get("/admin/accreditamenti")
+@allow(Role.DISTRICT_ADMIN)
+def accreditation_list():
+    """Every accreditation with its state today: in force, expired or not yet started."""
+    today = services.today()
+    rows = [(a, STATES[a.state_on(today)]) for a in services.accreditations()]
+    return render_template("cooperatives/accreditations.html", rows=rows, today=today)
+
+
+@blueprint.route("/admin/accreditamenti/nuovo", methods=["GET", "POST"])
+@allow(Role.DISTRICT_ADMIN)
+def accreditation_create():
+    """Record an accreditation of a cooperative, in a comune, for a category."""
+    form = _accreditation_form()
+    if _saved(form, services.create_accreditation):
+        flash(_("Accreditamento registrato."), "success")
+        return redirect(url_for("cooperatives.accreditation_list"))
+    page = render_template("cooperatives/accreditation.html", form=form, accreditation=None)
+    return page, invalid(form)
+
+
+@blueprint.route("/admin/accreditamenti/<int:accreditation_id>", methods=["GET", "POST"])
+@allow(Role.DISTRICT_ADMIN)
+def accreditation_edit(accreditation_id: int):
+    """Change an accreditation (end it by giving its last day)."""
+    accreditation = services.get_accreditation(accreditation_id)
+    if accreditation is None:
+        abort(404)
+    form = _accreditation_form(accreditation)
+    if _saved(form, lambda values: services.update_accreditation(accreditation_id, values)):
+        flash(_("Accreditamento salvato."), "success")
+        return redirect(url_for("cooperatives.accreditation_list"))
+    state = STATES[accreditation.state_on(services.today())]
+    page = render_template(
+        "cooperatives/accreditation.html", form=form, accreditation=accreditation, state=state
+    )
+    return page, invalid(form)

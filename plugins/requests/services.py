@@ -1,0 +1,354 @@
+"""Asking for a service, and answering: who sees which request, what may change, who is told."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from condiviso.accounts.roles import Role
+from condiviso.audit.services import record_access
+from condiviso.errors import Conflict, InvalidInput, NotFound
+from condiviso.extensions import db
+from condiviso.legal.services import current_version
+from condiviso.mail.delivery import send_mail
+from condiviso.tenancy import current_tenant
+from condiviso.territory.models import Comune
+from condiviso.urls import tenant_url
+from plugins.catalog.models import ProviderType, Service
+from plugins.cooperatives.models import Cooperative
+from plugins.requests.models import OPEN, TRANSITIONS, Request, RequestEvent, RequestMessage, Status
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_PHONE = re.compile(r"^\+?[0-9 ./-]{6,20}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+RECORD = "requests.request"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _label(user) -> str:
+    return f"{user.full_name} <{user.email}>" if user is not None else _("Ospite")
+
+
+def _text(
+    data: Mapping[str, Any], field: str, errors: dict, max_length: int, required: bool = False
+) -> str | None:
+    value = data.get(field)
+    value = value.strip() if isinstance(value, str) else None
+    if not value:
+        if required:
+            errors[field] = [_("Campo obbligatorio.")]
+        return None
+    if len(value) > max_length or _CONTROL.search(value):
+        errors[field] = [
+            _("Al massimo %(n)d caratteri, senza caratteri di controllo.", n=max_length)
+        ]
+        return None
+    return value
+
+
+def desk_of(service: Service) -> tuple[int | None, int | None]:
+    """(cooperative_id, comune_id) of the desk that answers requests for a service."""
+    if service.provider_type == ProviderType.PUBLIC.value:
+        return None, service.comune_id
+    return service.cooperative_id, None
+
+
+# -- asking ----------------------------------------------------------------------------------------
+
+
+def create_request(service: Service, user, data: Mapping[str, Any], token: str) -> Request:
+    """A new request, or the one this form already created (a double submission)."""
+    existing = db.session.scalar(sa.select(Request).where(Request.submission_token == token))
+    if existing is not None:
+        return existing
+    errors: dict[str, list[str]] = {}
+    message = _text(data, "message", errors, 2000, required=True)
+    preferred = _text(data, "preferred_times", errors, 200)
+    guest = {}
+    if user is None:
+        guest["guest_name"] = _text(data, "guest_name", errors, 120, required=True)
+        phone = _text(data, "guest_phone", errors, 30)
+        email = _text(data, "guest_email", errors, 254)
+        if phone and not _PHONE.match(phone):
+            errors["guest_phone"] = [_("Numero di telefono non valido (solo cifre, spazi e +).")]
+        if email and not _EMAIL.match(email):
+            errors["guest_email"] = [_("Indirizzo e-mail non valido.")]
+        if not phone and not email and "guest_phone" not in errors:
+            errors["guest_phone"] = [_("Lascia un numero di telefono o un indirizzo e-mail.")]
+        if not data.get("privacy"):
+            errors["privacy"] = [
+                _(
+                    "Per inviare la richiesta devi dichiarare di aver letto "
+                    "l'informativa sulla privacy."
+                )
+            ]
+        guest.update(guest_phone=phone, guest_email=email.lower() if email else None)
+    if not re.fullmatch(r"[A-Za-z0-9_-]{16,64}", token or ""):
+        errors["_schema"] = [_("Il modulo non è valido: ricarica la pagina e riprova.")]
+    if errors:
+        raise InvalidInput(errors)
+    cooperative_id, comune_id = desk_of(service)
+    request = Request(
+        service_id=service.id,
+        cooperative_id=cooperative_id,
+        comune_id=comune_id,
+        requester_user_id=user.id if user is not None else None,
+        consent_version=current_version("privacy", "it") if user is None else None,
+        message=message,
+        preferred_times=preferred,
+        status=Status.SENT.value,
+        submission_token=token,
+        **guest,
+    )
+    db.session.add(request)
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same form, sent twice at once
+        db.session.rollback()
+        return db.session.scalar(sa.select(Request).where(Request.submission_token == token))
+    request.events.append(
+        RequestEvent(actor_label=_label(user), status_from=None, status_to=Status.SENT.value)
+    )
+    db.session.commit()
+    _tell_citizen(request, "request_received")
+    _tell_desk(request)
+    return request
+
+
+# -- the citizen's own requests ------------------------------------------------------------------
+
+
+def my_requests(user) -> list[Request]:
+    return list(
+        db.session.scalars(
+            sa.select(Request)
+            .where(Request.requester_user_id == user.id)
+            .order_by(Request.id.desc())
+        )
+    )
+
+
+def my_request(user, request_id: int) -> Request:
+    request = db.session.scalar(
+        sa.select(Request).where(Request.id == request_id, Request.requester_user_id == user.id)
+    )
+    if request is None:
+        raise NotFound(_("La richiesta che cerchi non esiste."))
+    return request
+
+
+def cancel(request: Request, user) -> None:
+    """The citizen withdraws a request that is still open."""
+    _move(request, Status.CANCELLED, user, None)
+
+
+# -- staff ---------------------------------------------------------------------------------------
+
+
+def _scope(user) -> sa.ColumnElement[bool]:
+    """The requests a member of staff may see: their cooperative's, their comune's desk, or
+    all of them (district admin)."""
+    if user.has_role(Role.DISTRICT_ADMIN):
+        return sa.true()
+    cooperatives = {
+        g.cooperative_id
+        for g in user.grants
+        if g.role == Role.COOPERATIVE_STAFF and g.cooperative_id
+    }
+    comuni = user.comune_scope()
+    return sa.or_(
+        Request.cooperative_id.in_(cooperatives) if cooperatives else sa.false(),
+        Request.comune_id.in_(comuni) if comuni else sa.false(),
+    )
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    status: str | None = None
+    service_id: int | None = None
+    comune_id: int | None = None
+    older_than_days: int | None = None
+
+
+def inbox(
+    user, filters: InboxFilters, page: int = 1, per_page: int = 25
+) -> tuple[list[Request], int]:
+    """The staff member's requests, newest first, filtered; and how many match."""
+    query = sa.select(Request).where(_scope(user))
+    if filters.status is not None:
+        query = query.where(Request.status == filters.status)
+    if filters.service_id is not None:
+        query = query.where(Request.service_id == filters.service_id)
+    if filters.comune_id is not None:
+        from plugins.catalog.models import service_comune
+
+        query = query.where(
+            sa.or_(
+                Request.comune_id == filters.comune_id,
+                Request.service_id.in_(
+                    sa.select(service_comune.c.service_id).where(
+                        service_comune.c.comune_id == filters.comune_id
+                    )
+                ),
+            )
+        )
+    if filters.older_than_days is not None:
+        query = query.where(Request.created_at <= _now() - timedelta(days=filters.older_than_days))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    rows = db.session.scalars(
+        query.order_by(Request.created_at.desc(), Request.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return list(rows), int(total or 0)
+
+
+def staff_request(user, request_id: int) -> Request:
+    """A request of the staff member's desk, its reading audited; 404 for anyone else's."""
+    request = db.session.scalar(sa.select(Request).where(Request.id == request_id, _scope(user)))
+    if request is None:
+        raise NotFound(_("La richiesta che cerchi non esiste."))
+    record_access("read", RECORD, request.id, subject_user_id=request.requester_user_id)
+    db.session.commit()
+    return request
+
+
+def change_status(request: Request, user, status: str, reason: str | None) -> None:
+    """Staff move a request on; a refusal needs a reason the citizen will read."""
+    try:
+        target = Status(status)
+    except ValueError:
+        raise InvalidInput({"status": [_("Stato sconosciuto.")]}) from None
+    if target is Status.REFUSED and not (reason or "").strip():
+        raise InvalidInput({"reason": [_("Spiega al cittadino perché la richiesta è rifiutata.")]})
+    if reason and (len(reason) > 300 or _CONTROL.search(reason)):
+        raise InvalidInput({"reason": [_("Al massimo 300 caratteri.")]})
+    _move(request, target, user, (reason or "").strip() or None)
+    record_access(
+        "update",
+        RECORD,
+        request.id,
+        subject_user_id=request.requester_user_id,
+        reason=f"status {target.value}",
+    )
+    db.session.commit()
+
+
+def _move(request: Request, target: Status, user, note: str | None) -> None:
+    current = Status(request.status)
+    if target not in TRANSITIONS[current]:
+        raise Conflict(
+            _(
+                "La richiesta è «%(status)s»: non può passare a «%(target)s».",
+                status=status_label(current),
+                target=status_label(target),
+            )
+        )
+    request.status = target.value
+    if target is Status.REFUSED:
+        request.refusal_reason = note
+    request.events.append(
+        RequestEvent(
+            actor_label=_label(user), status_from=current.value, status_to=target.value, note=note
+        )
+    )
+    db.session.commit()
+    _tell_citizen(request, "request_status")
+
+
+def add_message(request: Request, user, body: str, from_staff: bool) -> RequestMessage:
+    errors: dict[str, list[str]] = {}
+    text = _text({"body": body}, "body", errors, 2000, required=True)
+    if errors:
+        raise InvalidInput(errors)
+    if Status(request.status) not in OPEN:
+        raise Conflict(_("La richiesta è chiusa: non si possono aggiungere messaggi."))
+    message = RequestMessage(
+        request_id=request.id,
+        author_user_id=user.id,
+        author_label=user.full_name,
+        from_staff=from_staff,
+        body=text,
+    )
+    db.session.add(message)
+    if from_staff:
+        record_access(
+            "update",
+            RECORD,
+            request.id,
+            subject_user_id=request.requester_user_id,
+            reason="message",
+        )
+    db.session.commit()
+    if from_staff:
+        _tell_citizen(request, "request_message")
+    else:
+        _tell_desk(request, message)
+    return message
+
+
+# -- telling people ------------------------------------------------------------------------------
+
+
+def status_label(status: Status | str) -> str:
+    return {
+        Status.SENT: _("inviata"),
+        Status.TAKEN: _("presa in carico"),
+        Status.IN_PROGRESS: _("in corso"),
+        Status.CLOSED: _("conclusa"),
+        Status.CANCELLED: _("annullata"),
+        Status.REFUSED: _("rifiutata"),
+    }[Status(status)]
+
+
+def _tell_citizen(request: Request, template: str) -> None:
+    address = request.contact_email
+    if not address:
+        return
+    locale = request.requester.locale if request.requester is not None else "it"
+    url = (
+        tenant_url(current_tenant(), f"/le-mie-richieste/{request.id}")
+        if request.requester is not None
+        else None
+    )
+    send_mail(
+        current_tenant(),
+        address,
+        template,
+        locale,
+        request=request,
+        url=url,
+        status=status_label(request.status),
+    )
+
+
+def desk_address(request: Request) -> str | None:
+    if request.cooperative_id is not None:
+        cooperative = db.session.get(Cooperative, request.cooperative_id)
+        return cooperative.email if cooperative is not None else None
+    comune = db.session.get(Comune, request.comune_id) if request.comune_id else None
+    return comune.contact_email if comune is not None else None
+
+
+def _tell_desk(request: Request, message: RequestMessage | None = None) -> None:
+    address = desk_address(request)
+    if address:
+        send_mail(
+            current_tenant(),
+            address,
+            "request_for_desk",
+            "it",
+            request=request,
+            message=message,
+            url=tenant_url(current_tenant(), f"/admin/richieste/{request.id}"),
+        )

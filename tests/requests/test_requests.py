@@ -1,0 +1,204 @@
+"""Requests: a citizen or a guest asks; the desk of the delivering cooperative or comune answers;
+e-mails arrive at each step; staff reads are audited; other desks get 404."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from condiviso.audit.models import AccessAudit
+from condiviso.extensions import db
+from condiviso.tenancy import services as registry
+from condiviso.tenancy import tenant_context
+from plugins.cooperatives.models import Cooperative
+from plugins.requests.models import Request
+from tests.accounts.flows import link_in, path_of, post_form, unique_email
+from tests.catalog.fixtures import build_network
+from tests.conftest import PLATFORM_DOMAIN
+from tests.helpers import ACTOR, PASSWORD, csrf_token, make_user
+
+
+def _district(app, slug):
+    build_network(app, slug)
+    with app.app_context():
+        registry.set_plugin(slug, "requests", ACTOR, True, {})
+        with tenant_context(slug):
+            for cooperative in db.session.scalars(sa.select(Cooperative)):
+                cooperative.email = f"sportello-{cooperative.slug}@{slug}.example.org"
+            db.session.commit()
+            return {c.slug: c.id for c in db.session.scalars(sa.select(Cooperative))}
+
+
+def _signed_in(app, host_client, slug, *roles, **scope):
+    email = unique_email("persona")
+    make_user(app, slug, email, *roles, **scope)
+    client = host_client(f"{slug}.{PLATFORM_DOMAIN}", app)
+    assert post_form(client, "/accedi", {"email": email, "password": PASSWORD}).status_code == 302
+    return client, email
+
+
+def _ask(client, service_slug, **data):
+    page = client.get(f"/servizi/{service_slug}/richiedi")
+    token = csrf_token(page.text)
+    submission = page.text.split('name="submission" value="')[1].split('"')[0]
+    return client.post(
+        f"/servizi/{service_slug}/richiedi",
+        data={"csrf_token": token, "submission": submission, **data},
+    ), submission
+
+
+def _requests(app, slug):
+    with app.app_context(), tenant_context(slug):
+        return list(
+            db.session.execute(sa.select(Request.id, Request.status, Request.cooperative_id)).all()
+        )
+
+
+def test_request_lifecycle_with_emails(mail_app, smtp, host_client):
+    cooperatives = _district(mail_app, "richieste")
+    citizen, citizen_email = _signed_in(mail_app, host_client, "richieste", "citizen")
+    assert "Chiedi questo servizio" in citizen.get("/servizi/sad").text
+    sent, _token = _ask(
+        citizen, "sad", message="Mia madre ha 84 anni e vive sola.", preferred_times="la mattina"
+    )
+    assert sent.status_code == 302
+    ((request_id, status, cooperative_id),) = _requests(mail_app, "richieste")
+    assert (status, cooperative_id) == ("inviata", cooperatives["girasole"])
+    assert "R-" in smtp.last_to(citizen_email)["Subject"]
+    desk_mail = smtp.last_to("sportello-girasole@richieste.example.org")
+    assert "84 anni" not in desk_mail.get_body().get_content()  # no personal data by e-mail
+
+    desk, desk_email = _signed_in(
+        mail_app,
+        host_client,
+        "richieste",
+        "cooperative_staff",
+        cooperative_id=cooperatives["girasole"],
+    )
+    inbox = desk.get("/admin/richieste")
+    assert inbox.status_code == 200 and f"R-{request_id:06d}" in inbox.text
+    page = desk.get(f"/admin/richieste/{request_id}")
+    assert "84 anni" in page.text
+    refused = post_form(
+        desk,
+        f"/admin/richieste/{request_id}",
+        {"action": "status", "status": "rifiutata", "reason": ""},
+    )
+    assert refused.status_code == 400
+    for status, subject in (("presa_in_carico", "presa in carico"), ("in_corso", "in corso")):
+        moved = post_form(
+            desk,
+            f"/admin/richieste/{request_id}",
+            {"action": "status", "status": status, "reason": ""},
+        )
+        assert moved.status_code == 302
+        assert subject in smtp.last_to(citizen_email)["Subject"]
+    post_form(
+        desk,
+        f"/admin/richieste/{request_id}",
+        {"action": "message", "body": "Passiamo giovedì alle 10."},
+    )
+    message_mail = smtp.last_to(citizen_email)
+    assert "Nuovo messaggio" in message_mail["Subject"]
+    mine = citizen.get(path_of(link_in(message_mail)))
+    assert "Passiamo giovedì alle 10." in mine.text and "in corso" in mine.text
+    post_form(
+        citizen,
+        f"/le-mie-richieste/{request_id}",
+        {"action": "message", "body": "Va benissimo, grazie."},
+    )
+    assert "Nuovo messaggio" in smtp.last_to("sportello-girasole@richieste.example.org")["Subject"]
+    post_form(
+        desk,
+        f"/admin/richieste/{request_id}",
+        {"action": "status", "status": "conclusa", "reason": ""},
+    )
+    assert _requests(mail_app, "richieste")[0][1] == "conclusa"
+    assert "conclusa" in smtp.last_to(citizen_email)["Subject"]
+
+    with mail_app.app_context(), tenant_context("richieste"):
+        audit = db.session.scalars(
+            sa.select(AccessAudit).where(
+                AccessAudit.record_type == "requests.request",
+                AccessAudit.record_id == str(request_id),
+            )
+        ).all()
+    assert {a.action for a in audit} == {"read", "update"}
+    assert all(desk_email in a.actor_label for a in audit)
+
+
+def test_other_desks_get_404_and_change_nothing(mail_app, host_client):
+    cooperatives = _district(mail_app, "sportelli")
+    citizen, _email = _signed_in(mail_app, host_client, "sportelli", "citizen")
+    _ask(citizen, "sad", message="Serve aiuto a casa.")
+    ((request_id, _status, _coop),) = _requests(mail_app, "sportelli")
+    other, _ = _signed_in(
+        mail_app,
+        host_client,
+        "sportelli",
+        "cooperative_staff",
+        cooperative_id=cooperatives["scaduta"],
+    )
+    assert f"R-{request_id:06d}" not in other.get("/admin/richieste").text
+    assert other.get(f"/admin/richieste/{request_id}").status_code == 404
+    token = csrf_token(other.get("/admin/richieste").text)
+    other.post(
+        f"/admin/richieste/{request_id}",
+        data={"csrf_token": token, "action": "status", "status": "rifiutata", "reason": "no"},
+    )
+    assert _requests(mail_app, "sportelli")[0][1] == "inviata"
+    stranger, _ = _signed_in(mail_app, host_client, "sportelli", "citizen")
+    assert stranger.get(f"/le-mie-richieste/{request_id}").status_code == 404
+    with mail_app.app_context(), tenant_context("sportelli"):
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count())
+                .select_from(AccessAudit)
+                .where(AccessAudit.record_id == str(request_id))
+            )
+            == 0
+        )
+
+
+def test_guests_ask_once_and_are_checked(mail_app, smtp, host_client):
+    _district(mail_app, "ospiti")
+    guest = host_client(f"ospiti.{PLATFORM_DOMAIN}", mail_app)
+    refused, _ = _ask(guest, "trasporto", message="Visita il martedì")
+    assert refused.status_code == 400
+    assert "telefono" in refused.text.lower() and "privacy" in refused.text.lower()
+    assert _requests(mail_app, "ospiti") == []
+    data = {
+        "message": "Visita in ospedale martedì",
+        "guest_name": "Giulia Neri",
+        "guest_phone": "+39 0331 123456",
+        "guest_email": "giulia@esempio.it",
+        "privacy": "y",
+    }
+    first, submission = _ask(guest, "trasporto", **data)
+    assert first.status_code == 302
+    again = guest.post(
+        "/servizi/trasporto/richiedi",
+        data={
+            **data,
+            "csrf_token": csrf_token(guest.get("/servizi/trasporto/richiedi").text),
+            "submission": submission,
+        },
+    )
+    assert again.status_code == 302 and again.headers["Location"] == first.headers["Location"]
+    assert len(_requests(mail_app, "ospiti")) == 1
+    assert "R-" in smtp.last_to("giulia@esempio.it")["Subject"]
+
+
+def test_guest_requests_are_rate_limited(mail_app, host_client):
+    _district(mail_app, "limiti")
+    guest = host_client(f"limiti.{PLATFORM_DOMAIN}", mail_app)
+    statuses = [_ask(guest, "trasporto", message="x")[0].status_code for _ in range(6)]
+    assert statuses[:5] == [400] * 5 and statuses[5] == 429
+
+
+def test_requests_off_on_a_tenant(mail_app, host_client):
+    _district(mail_app, "senza-richieste")
+    with mail_app.app_context():
+        registry.set_plugin("senza-richieste", "requests", ACTOR, enabled=False)
+    client = host_client(f"senza-richieste.{PLATFORM_DOMAIN}", mail_app)
+    assert client.get("/servizi/sad/richiedi").status_code == 404
+    assert "Chiedi questo servizio" not in client.get("/servizi/sad").text
