@@ -34,9 +34,9 @@ loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 
 def post_fork(server, worker):
     """Each worker opens its own database connections, never the master's."""
-    from condiviso.wsgi import app
     from condiviso.extensions import db
     from condiviso.tenancy import get_runtime
+    from condiviso.wsgi import app
 
     with app.app_context():
         for engine in db.engines.values():

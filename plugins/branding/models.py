@@ -23,15 +23,3 @@ class BrandingAsset(db.Model):
     size: Mapped[int]
     original_name: Mapped[str] = mapped_column(sa.String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    @property
-    def filename(self) -> str:
-        return f"{self.sha256}{EXTENSIONS[self.content_type]}"
-
-
-EXTENSIONS = {
-    "image/svg+xml": ".svg",
-    "image/png": ".png",
-    "image/jpeg": ".jpg",
-    "image/webp": ".webp",
-}

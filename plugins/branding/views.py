@@ -4,20 +4,15 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, render_template, send_file
+from flask import Blueprint, abort, render_template
 
 from condiviso.accounts.roles import Audience, allow
+from condiviso.files import serve_content
 from condiviso.tenancy import current_tenant
 from plugins.branding.contrast import contrast_ratio
-from plugins.branding.services import find_logo, logo_file
+from plugins.branding.services import FOLDER, find_logo
 
 blueprint = Blueprint("branding", __name__, template_folder="templates")
-
-# A served file can never run code, even if opened directly.
-_ASSET_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
-    "X-Content-Type-Options": "nosniff",
-}
 
 
 def branding_settings() -> dict:
@@ -35,13 +30,10 @@ def contacts():
 @allow(Audience.EVERYONE)
 def logo(digest: str):
     """A logo of the district, by content digest (so it can be cached for long)."""
-    if not re.fullmatch(r"[0-9a-f]{64}", digest):
+    asset = find_logo(digest) if re.fullmatch(r"[0-9a-f]{64}", digest) else None
+    response = serve_content(FOLDER, digest, asset.content_type) if asset else None
+    if response is None:
         abort(404)
-    asset = find_logo(digest)
-    if asset is None or not logo_file(asset).is_file():
-        abort(404)
-    response = send_file(logo_file(asset), mimetype=asset.content_type, max_age=31536000)
-    response.headers.update(_ASSET_HEADERS)
     return response
 
 

@@ -4,7 +4,7 @@ a 404, whatever its id."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -69,13 +69,14 @@ def admin_list():
     )
 
 
-def _edit_page(form, service, status=200):
+def _edit_page(form, service, status=200, photo_errors=()):
     return render_template(
         "catalog/admin_edit.html",
         form=form,
         service=service,
         confirm=ConfirmForm(),
         price_kinds=dict(PRICE_KINDS),
+        photo_errors=list(photo_errors),
     ), status
 
 
@@ -152,3 +153,28 @@ def admin_history(service_id: int):
     return render_template(
         "catalog/admin_history.html", service=service, changes=services.history(service)
     )
+
+
+@blueprint.post("/admin/servizi/<int:service_id>/foto")
+@allow(*PUBLISHERS)
+def admin_photo(service_id: int):
+    service = _service_or_404(service_id)
+    form = _form(service)
+    upload = request.files.get("photo")
+    if not ConfirmForm().validate_on_submit():
+        form.form_errors.append(_("Il modulo è scaduto: ricarica la pagina e riprova."))
+        return _edit_page(form, service, 400)
+    try:
+        if request.form.get("remove"):
+            services.set_photo(service, None, _user())
+        elif upload is None or not upload.filename:
+            raise InvalidInput({"photo": [_("Scegli il file della foto.")]})
+        else:
+            services.set_photo(service, upload.read(services.MAX_PHOTO_BYTES + 1), _user())
+    except InvalidInput as error:
+        db.session.rollback()
+        service = _service_or_404(service_id)
+        return _edit_page(_form(service), service, 400, photo_errors=error.errors["photo"])
+    db.session.commit()
+    flash(_("Foto aggiornata."), "success")
+    return redirect(url_for("catalog.admin_edit", service_id=service_id))

@@ -72,6 +72,9 @@ class Service(db.Model):
     isee_note: Mapped[str | None] = mapped_column(sa.String(300))
     delivery: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     contact: Mapped[str | None] = mapped_column(sa.String(300))
+    # A photo in the tenant's storage, by content digest.
+    photo_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    photo_type: Mapped[str | None] = mapped_column(sa.String(30))
     status: Mapped[str] = mapped_column(
         sa.String(20), default=ServiceStatus.DRAFT.value, index=True
     )

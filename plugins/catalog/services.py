@@ -113,16 +113,16 @@ def find_services(filters: Filters, page: int = 1, per_page: int = 20) -> tuple[
         query = query.where(Service.provider_type == filters.provider_type)
     if filters.free_only:
         query = query.where(Service.price_kind == PriceKind.FREE.value)
+    if filters.delivery is not None:
+        # The list is stored as JSON text on both databases: its quoted items match alike.
+        query = query.where(
+            sa.cast(Service.delivery, sa.Text).like(f'%"{Delivery(filters.delivery).value}"%')
+        )
     match = search.parse(filters.query) if filters.query else None
     if filters.query and match is None:
         return [], 0
     query = search.order_and_filter(query, match)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    if filters.delivery is not None:
-        # JSON lists do not filter alike on both databases: the rare filter runs in Python.
-        everything = [s for s in db.session.scalars(query) if filters.delivery in s.delivery]
-        start = (page - 1) * per_page
-        return everything[start : start + per_page], len(everything)
     rows = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
     return list(rows), int(total or 0)
 
@@ -195,8 +195,13 @@ def slugify(title: str) -> str:
     return _SLUG_PART.sub("-", text).strip("-")[:70] or "servizio"
 
 
+RESERVED_SLUGS = frozenset({"foto"})  # /servizi/foto/<digest> serves photos
+
+
 def unique_slug(title: str, service: Service | None = None) -> str:
     base = slugify(title)
+    if base in RESERVED_SLUGS:
+        base = f"{base}-servizio"
     slug, n = base, 2
     while True:
         owner = db.session.scalar(sa.select(Service.id).where(Service.slug == slug))
@@ -420,3 +425,24 @@ def history(service: Service) -> list[ServiceChange]:
             .order_by(ServiceChange.id.desc())
         )
     )
+
+
+PHOTO_FOLDER = "catalog"
+MAX_PHOTO_BYTES = 2 * 1024 * 1024
+
+
+def set_photo(service: Service, data: bytes | None, user) -> None:
+    """Replace (or, with None, remove) a service's photo: PNG, JPEG or WebP up to 2 MB."""
+    from condiviso.files import image_problems, sniff_image_type, store_content
+
+    if data is None:
+        service.photo_sha256 = service.photo_type = None
+        _record(service, user, "updated", {"photo": ["removed"]})
+        return
+    problems = image_problems(data, MAX_PHOTO_BYTES, allow_svg=False)
+    if problems:
+        raise InvalidInput({"photo": problems})
+    content_type = sniff_image_type(data)
+    service.photo_sha256 = store_content(PHOTO_FOLDER, data, content_type)
+    service.photo_type = content_type
+    _record(service, user, "updated", {"photo": [None, service.photo_sha256[:12]]})

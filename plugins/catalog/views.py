@@ -3,11 +3,13 @@ section with the search box and the categories."""
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 from markupsafe import Markup
 
 from condiviso.accounts.roles import Audience, allow
+from condiviso.files import serve_content
 from condiviso.plugins import tenant_hook
 from condiviso.tenancy import current_tenant
 from plugins.catalog import services
@@ -90,3 +92,25 @@ def service(slug: str):
 def home_section() -> Markup:
     """The search box and the category tiles, for the portal's home."""
     return Markup(render_template("catalog/home_section.html", categories=network.categories()))
+
+
+@blueprint.get("/servizi/foto/<digest>")
+@allow(Audience.EVERYONE)
+def photo(digest: str):
+    """A service's photo, from the tenant's storage."""
+    from flask import abort
+
+    from condiviso.extensions import db
+    from plugins.catalog.models import Service
+
+    kind = (
+        db.session.scalar(
+            sa.select(Service.photo_type).where(Service.photo_sha256 == digest).limit(1)
+        )
+        if len(digest) == 64
+        else None
+    )
+    response = serve_content(services.PHOTO_FOLDER, digest, kind) if kind else None
+    if response is None:
+        abort(404)
+    return response

@@ -178,6 +178,7 @@ class InboxFilters:
     service_id: int | None = None
     comune_id: int | None = None
     older_than_days: int | None = None
+    service_words: str | None = None  # words of the service's title
 
 
 def inbox(
@@ -200,6 +201,13 @@ def inbox(
                         service_comune.c.comune_id == filters.comune_id
                     )
                 ),
+            )
+        )
+    if filters.service_words:
+        pattern = "%" + re.sub(r"([\\%_])", r"\\\1", filters.service_words.strip()) + "%"
+        query = query.where(
+            Request.service_id.in_(
+                sa.select(Service.id).where(Service.title.ilike(pattern, escape="\\"))
             )
         )
     if filters.older_than_days is not None:

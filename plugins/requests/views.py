@@ -124,6 +124,7 @@ def inbox():
         service_id=_int("servizio"),
         comune_id=_int("comune"),
         older_than_days=_int("giorni"),
+        service_words=request.args.get("titolo", "")[:80] or None,
     )
     page = max(1, min(_int("pagina") or 1, 10000))
     items, total = services.inbox(_user(), filters, page)

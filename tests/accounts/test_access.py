@@ -102,6 +102,7 @@ UNLISTED = {
     # which the plugins' own tests check.
     "/admin/servizi/<int:service_id>",
     "/admin/servizi/<int:service_id>/storia",
+    "/servizi/foto/<digest>",
     "/admin/richieste/<int:request_id>",
     "/le-mie-richieste/<int:request_id>",
     "/richieste/inviata/<int:request_id>/<token>",

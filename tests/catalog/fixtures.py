@@ -54,6 +54,10 @@ SERVICES = [
 ]
 
 
+# How each service is delivered, when not only at home.
+DELIVERY = {"caffe": ["at_centre"], "babysitter": ["online", "at_home"]}
+
+
 def build_network(app, slug: str) -> dict[str, int]:
     """Categories, two cooperatives (one whose accreditation has expired), comuni, services."""
     provision(
@@ -122,7 +126,7 @@ def build_network(app, slug: str) -> dict[str, int]:
                 "price_kind": price,
                 "price": "10" if price == "fixed" else None,
                 "isee_note": "Secondo l'ISEE" if price == "income_based" else None,
-                "delivery": ["at_home"],
+                "delivery": DELIVERY.get(slug_, ["at_home"]),
                 "contact": None,
             }
             service = save_service(data, None, slug=slug_)

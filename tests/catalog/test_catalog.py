@@ -190,3 +190,48 @@ def test_the_catalog_needs_the_cooperatives_plugin(app):
     build_network(app, "dipendenze")
     with app.app_context(), pytest.raises(InvalidInput, match="cooperatives"):
         registry.set_plugin("dipendenze", "cooperatives", ACTOR, enabled=False)
+
+
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
+    b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N"
+    b"\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+
+
+def test_a_service_photo_is_checked_stored_and_served(app, host_client):
+    import io
+
+    from tests.helpers import csrf_token
+
+    ids = build_network(app, "foto")
+    girasole = _coop_id(app, "foto", "girasole")
+    client = _staff(app, host_client, "foto", "cooperative_staff", cooperative_id=girasole)
+    path = f"/admin/servizi/{ids['babysitter']}"
+    token = csrf_token(client.get(path).text)
+    svg = client.post(
+        f"{path}/foto",
+        content_type="multipart/form-data",
+        data={"csrf_token": token, "photo": (io.BytesIO(b"<svg></svg>"), "foto.svg")},
+    )
+    assert svg.status_code == 400 and "PNG, JPEG o WebP" in svg.text
+    assert _service(app, "foto", "babysitter").photo_sha256 is None
+    ok = client.post(
+        f"{path}/foto",
+        content_type="multipart/form-data",
+        data={"csrf_token": token, "photo": (io.BytesIO(PNG), "foto.png")},
+    )
+    assert ok.status_code == 302
+    digest = _service(app, "foto", "babysitter").photo_sha256
+    public = host_client(f"foto.{PLATFORM_DOMAIN}")
+    assert f"/servizi/foto/{digest}" in public.get("/servizi/babysitter").text
+    served = public.get(f"/servizi/foto/{digest}")
+    assert served.data == PNG and "sandbox" in served.headers["Content-Security-Policy"]
+    served.close()
+    other = client.post(
+        f"/admin/servizi/{ids['trasporto']}/foto",
+        content_type="multipart/form-data",
+        data={"csrf_token": token, "photo": (io.BytesIO(PNG), "foto.png")},
+    )
+    assert other.status_code == 404
+    assert _service(app, "foto", "trasporto").photo_sha256 is None

@@ -52,7 +52,11 @@ def test_filters(app, district):
     with app.test_request_context(), tenant_context(district):
         free = {s.slug for s in find_services(Filters(free_only=True))[0]}
         public = {s.slug for s in find_services(Filters(provider_type="public"))[0]}
+        at_home = {s.slug for s in find_services(Filters(delivery="at_home"))[0]}
+        online, online_total = find_services(Filters(delivery="online", query="sitter"))
         everything, total = find_services(Filters())
     assert free == {"trasporto", "caffe"}
     assert public == {"trasporto"}
+    assert at_home == {"sad", "babysitter", "trasporto"}
+    assert [s.slug for s in online] == ["babysitter"] and online_total == 1
     assert total == 4 and len(everything) == 4

@@ -202,3 +202,25 @@ def test_requests_off_on_a_tenant(mail_app, host_client):
     client = host_client(f"senza-richieste.{PLATFORM_DOMAIN}", mail_app)
     assert client.get("/servizi/sad/richiedi").status_code == 404
     assert "Chiedi questo servizio" not in client.get("/servizi/sad").text
+
+
+def test_inbox_filters(mail_app, host_client):
+    cooperatives = _district(mail_app, "filtri")
+    citizen, _email = _signed_in(mail_app, host_client, "filtri", "citizen")
+    _ask(citizen, "sad", message="Aiuto a casa")
+    _ask(citizen, "babysitter", message="Serve una baby-sitter")
+    desk, _ = _signed_in(
+        mail_app,
+        host_client,
+        "filtri",
+        "cooperative_staff",
+        cooperative_id=cooperatives["girasole"],
+    )
+    everything = desk.get("/admin/richieste").text
+    assert "2 richieste" in everything
+    assert "1 richieste" in desk.get("/admin/richieste?titolo=baby").text
+    assert "0 richieste" in desk.get("/admin/richieste?titolo=%25_").text
+    assert "0 richieste" in desk.get("/admin/richieste?stato=conclusa").text
+    assert "2 richieste" in desk.get("/admin/richieste?stato=inviata&giorni=0").text
+    assert "0 richieste" in desk.get("/admin/richieste?giorni=3").text
+    assert desk.get("/admin/richieste?stato=<script>&comune=abc&pagina=-1").status_code == 200
