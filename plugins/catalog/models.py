@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -47,6 +47,7 @@ service_comune = sa.Table(
         "service_id", sa.ForeignKey("catalog_service.id", ondelete="CASCADE"), primary_key=True
     ),
     sa.Column("comune_id", sa.ForeignKey("comune.id"), primary_key=True),
+    sa.Index("ix_catalog_service_comune_comune_id", "comune_id"),
 )
 
 
@@ -96,6 +97,29 @@ class Service(db.Model):
         if self.comune is not None:
             return f"Comune di {self.comune.name}"
         return ""
+
+
+class Coverage(db.Model):
+    """Where and when an accreditation covers an accredited service: one row per accreditation
+    of the service's cooperative and category in one of the service's comuni.
+
+    Derived data, kept current by the catalog when a service or an accreditation is written, so
+    that whether a service may be shown today is one indexed lookup, whatever the catalog's
+    size (see docs/decisions/0009)."""
+
+    __tablename__ = "catalog_coverage"
+
+    service_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("catalog_service.id", ondelete="CASCADE"), primary_key=True
+    )
+    accreditation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("cooperatives_accreditation.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    )
+    comune_id: Mapped[int] = mapped_column(sa.ForeignKey("comune.id"), index=True)
+    valid_from: Mapped[date]
+    valid_to: Mapped[date | None]
 
 
 class ServiceChange(db.Model):

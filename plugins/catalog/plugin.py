@@ -18,7 +18,7 @@ from plugins.catalog import (
     admin_views,  # noqa: F401  (registers the staff pages)
     importer,
 )
-from plugins.catalog.models import SearchWord, Service, ServiceChange
+from plugins.catalog.models import Coverage, SearchWord, Service, ServiceChange
 from plugins.catalog.views import blueprint, home_section
 
 NAME = "catalog"
@@ -37,7 +37,7 @@ def condiviso_blueprint():
 
 @hookimpl
 def condiviso_tenant_models():
-    return [Service, ServiceChange, SearchWord]
+    return [Service, ServiceChange, SearchWord, Coverage]
 
 
 @hookimpl
@@ -113,3 +113,31 @@ def condiviso_validate_definition(definition: Mapping[str, Any], source_dir: Pat
 def condiviso_import_definition(tenant: TenantInfo, section: Mapping[str, Any], source_dir: Path):
     importer.import_services(importer.read_services(section, source_dir))
     return None
+
+
+@hookimpl
+def condiviso_records_changed(tenant: TenantInfo, record_type: str, ids: list[int]):
+    """Accreditations decide which services are covered; cooperatives' and categories' names
+    are words services are found by."""
+    from condiviso.extensions import db
+    from plugins.catalog import coverage, search
+
+    if record_type == "cooperatives.accreditation":
+        coverage.refresh(accreditation_ids=ids)
+        return
+    column = {
+        "cooperatives.cooperative": Service.cooperative_id,
+        "cooperatives.category": Service.category_id,
+    }.get(record_type)
+    if column is not None:
+        for service in db.session.scalars(sa.select(Service).where(column.in_(ids))):
+            search.index_service(service)
+
+
+@hookimpl
+def condiviso_plugin_enabled(tenant: TenantInfo):
+    """Back on: the network may have changed meanwhile."""
+    from plugins.catalog import coverage, search
+
+    coverage.refresh()
+    search.rebuild_index()

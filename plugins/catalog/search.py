@@ -20,6 +20,7 @@ from functools import lru_cache
 
 import snowballstemmer
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from condiviso.extensions import db
 from plugins.catalog.models import SearchWord, Service
@@ -93,32 +94,41 @@ def _dialect() -> str:
 # -- indexing ------------------------------------------------------------------------------------
 
 
+def _insert_statement() -> sa.TextClause:
+    if _dialect() == "postgresql":
+        return sa.text(
+            "INSERT INTO catalog_search (service_id, document) VALUES (:id, "
+            f"setweight(to_tsvector('{CONFIG}', :title), 'A') || to_tsvector('{CONFIG}', :body))"
+        )
+    return sa.text("INSERT INTO catalog_search (rowid, title, body) VALUES (:id, :title, :body)")
+
+
+def _entry(service: Service) -> tuple[dict[str, object], list[str]]:
+    """The index row of a published service (for this back end), and the words it holds."""
+    title, body = document_parts(service)
+    found = words(f"{title} {body}")
+    if _dialect() == "postgresql":
+        # PostgreSQL parses the text itself; the words it would not see (a hyphenated word
+        # joined) are added to the body.
+        extra = " ".join(w for w in found if w not in (title + body).lower())
+        row = {"id": service.id, "title": title, "body": f"{body} {extra}"}
+    else:
+        row = {
+            "id": service.id,
+            "title": " ".join(stem(w) for w in words(title)),
+            "body": " ".join(stem(w) for w in words(body)),
+        }
+    return row, found
+
+
 def index_service(service: Service) -> None:
     """Bring the service's entry in the search index up to date (the caller commits)."""
     remove_from_index(service.id)
     if service.status != "published":
         return
-    title, body = document_parts(service)
-    extra = " ".join(w for w in words(f"{title} {body}") if w not in (title + body).lower())
-    if _dialect() == "postgresql":
-        db.session.execute(
-            sa.text(
-                "INSERT INTO catalog_search (service_id, document) VALUES (:id, "
-                f"setweight(to_tsvector('{CONFIG}', :title), 'A') || "
-                f"to_tsvector('{CONFIG}', :body))"
-            ),
-            {"id": service.id, "title": title, "body": f"{body} {extra}"},
-        )
-    else:
-        db.session.execute(
-            sa.text("INSERT INTO catalog_search (rowid, title, body) VALUES (:id, :title, :body)"),
-            {
-                "id": service.id,
-                "title": " ".join(stem(w) for w in words(title)),
-                "body": " ".join(stem(w) for w in words(body)),
-            },
-        )
-    _remember_words(words(f"{title} {body}"))
+    row, found = _entry(service)
+    db.session.execute(_insert_statement(), row)
+    _remember_words(found)
 
 
 def remove_from_index(service_id: int) -> None:
@@ -127,23 +137,28 @@ def remove_from_index(service_id: int) -> None:
 
 
 def _remember_words(found: Iterable[str]) -> None:
-    new = {w for w in found if 4 <= len(w) <= 60 and not w.isdigit()}
-    if not new:
-        return
-    known = set(db.session.scalars(sa.select(SearchWord.word).where(SearchWord.word.in_(new))))
-    for word in sorted(new - known):
-        db.session.add(SearchWord(word=word))
-    db.session.flush()
+    new = sorted({w for w in found if 4 <= len(w) <= 60 and not w.isdigit()})
+    if new:
+        insert = postgresql.insert if _dialect() == "postgresql" else sqlite.insert
+        db.session.execute(
+            insert(SearchWord.__table__).on_conflict_do_nothing(), [{"word": w} for w in new]
+        )
 
 
 def rebuild_index() -> int:
-    """Index every service again (after an import, say); the number of services indexed."""
+    """Index every published service again, in one pass (after an import, say); the number of
+    services indexed."""
     db.session.execute(sa.text("DELETE FROM catalog_search"))
-    count = 0
-    for service in db.session.scalars(sa.select(Service)):
-        index_service(service)
-        count += 1
-    return count
+    db.session.execute(sa.delete(SearchWord))
+    rows, found = [], set()
+    for service in db.session.scalars(sa.select(Service).where(Service.status == "published")):
+        row, service_words = _entry(service)
+        rows.append(row)
+        found.update(service_words)
+    if rows:
+        db.session.execute(_insert_statement(), rows)
+    _remember_words(found)
+    return len(rows)
 
 
 # -- querying ------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from condiviso.accounts.roles import Role
 from condiviso.errors import InvalidInput, NotFound
 from condiviso.extensions import db
 from condiviso.territory.models import Comune
-from plugins.catalog import search
+from plugins.catalog import coverage, search
 from plugins.catalog.models import (
     Delivery,
     PriceKind,
@@ -56,22 +56,6 @@ def today() -> date:
 # -- what citizens see -----------------------------------------------------------------------------
 
 
-def _valid_accreditation(comune_ids: sa.ColumnElement | None = None) -> sa.Exists:
-    """An accreditation valid today for the service's cooperative and category, in one of its
-    comuni (or in the given ones)."""
-    served = sa.select(service_comune.c.comune_id).where(service_comune.c.service_id == Service.id)
-    where = [
-        Accreditation.cooperative_id == Service.cooperative_id,
-        Accreditation.category_id == Service.category_id,
-        Accreditation.valid_from <= today(),
-        sa.or_(Accreditation.valid_to.is_(None), Accreditation.valid_to >= today()),
-        Accreditation.comune_id.in_(served),
-    ]
-    if comune_ids is not None:
-        where.append(comune_ids)
-    return sa.exists().where(*where)
-
-
 @dataclass(frozen=True)
 class Filters:
     query: str = ""
@@ -86,7 +70,9 @@ def visible_services() -> sa.Select:
     """Published services; an accredited one only while an accreditation covers it."""
     return sa.select(Service).where(
         Service.status == ServiceStatus.PUBLISHED.value,
-        sa.or_(Service.provider_type != ProviderType.ACCREDITED.value, _valid_accreditation()),
+        sa.or_(
+            Service.provider_type != ProviderType.ACCREDITED.value, coverage.covered_on(today())
+        ),
     )
 
 
@@ -104,7 +90,7 @@ def find_services(filters: Filters, page: int = 1, per_page: int = 20) -> tuple[
         query = query.where(
             sa.or_(
                 Service.provider_type != ProviderType.ACCREDITED.value,
-                _valid_accreditation(Accreditation.comune_id == filters.comune_id),
+                coverage.covered_on(today(), filters.comune_id),
             )
         )
     if filters.category_id is not None:
@@ -122,9 +108,15 @@ def find_services(filters: Filters, page: int = 1, per_page: int = 20) -> tuple[
     if filters.query and match is None:
         return [], 0
     query = search.order_and_filter(query, match)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    rows = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
-    return list(rows), int(total or 0)
+    # One query gives the page and, counted over every match, the total.
+    rows = db.session.execute(
+        query.add_columns(sa.func.count().over()).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    if rows:
+        return [service for service, _total in rows], rows[0][1]
+    if page == 1:
+        return [], 0
+    return [], db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
 
 
 def published_service(slug: str) -> Service:
@@ -382,6 +374,7 @@ def save_service(
     if creating or changes:
         _record(service, user, "created" if creating else "updated", changes)
         search.index_service(service)
+        coverage.refresh(service_ids=[service.id])
     return service
 
 

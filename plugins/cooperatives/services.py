@@ -3,7 +3,8 @@ one way to change categories, cooperatives and accreditations.
 
 Every change is validated in full before anything is touched and raises `InvalidInput` with the
 problems per field (Italian messages) and nothing changed. Changes are flushed, not committed:
-the caller commits (a page after its one change, the tenant definition import after all).
+the caller commits (a page after its one change, the tenant definition import after all). Each
+change is told to the tenant's other plugins (`condiviso_records_changed`) before that commit.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from flask_babel import gettext as _
 
 from condiviso.errors import InvalidInput, NotFound
 from condiviso.extensions import db
+from condiviso.plugins import tenant_hook
+from condiviso.tenancy import current_tenant
 from condiviso.territory.models import Comune
 from condiviso.validation import flatten_errors
 from plugins.cooperatives.models import Accreditation, Category, Cooperative
@@ -185,6 +188,14 @@ def _assign(record: Any, values: Mapping[str, Any]) -> None:
             setattr(record, name, value)
 
 
+def _changed(record_type: str, record_id: int) -> None:
+    """Tell the tenant's other plugins (the catalog, say) that a record was written."""
+    tenant = current_tenant()
+    tenant_hook("condiviso_records_changed", tenant)(
+        tenant=tenant, record_type=record_type, ids=[record_id]
+    )
+
+
 def _existing(model: type[Model], record_id: Any, message: str) -> Model:
     record = _get(model, record_id)
     if record is None:
@@ -208,6 +219,7 @@ def _save_category(data: Any, current: Category | None) -> Category:
     _assign(category, values)
     db.session.add(category)
     db.session.flush()
+    _changed("cooperatives.category", category.id)
     return category
 
 
@@ -260,6 +272,7 @@ def _save_cooperative(data: Any, current: Cooperative | None) -> Cooperative:
         cooperative.comuni = comuni
     db.session.add(cooperative)
     db.session.flush()
+    _changed("cooperatives.cooperative", cooperative.id)
     return cooperative
 
 
@@ -304,6 +317,7 @@ def _save_accreditation(data: Any, current: Accreditation | None) -> Accreditati
     _assign(accreditation, values)
     db.session.add(accreditation)
     db.session.flush()
+    _changed("cooperatives.accreditation", accreditation.id)
     return accreditation
 
 

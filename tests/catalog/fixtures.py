@@ -141,13 +141,22 @@ def _ids() -> dict[str, int]:
     return dict(db.session.execute(sa.select(Service.slug, Service.id)).all())
 
 
-def expire_accreditation(app, slug: str, cooperative_slug: str) -> None:
+def expire_accreditation(app, slug: str, cooperative_slug: str, comune_istat: str | None = None):
+    """End a cooperative's accreditations (in one comune, if given) yesterday, as the district
+    admin does: through the cooperatives plugin's service, which tells the catalog."""
+    from plugins.cooperatives import services as network
+
     with app.app_context(), tenant_context(slug):
-        cooperative = db.session.scalar(
-            sa.select(Cooperative).where(Cooperative.slug == cooperative_slug)
-        )
-        for accreditation in db.session.scalars(
-            sa.select(Accreditation).where(Accreditation.cooperative_id == cooperative.id)
-        ):
-            accreditation.valid_to = today() - timedelta(days=1)
+        cooperative = network.cooperative_by_slug(cooperative_slug)
+        query = sa.select(Accreditation).where(Accreditation.cooperative_id == cooperative.id)
+        if comune_istat is not None:
+            query = query.join(Comune, Comune.id == Accreditation.comune_id).where(
+                Comune.istat_code == comune_istat
+            )
+        for accreditation in db.session.scalars(query).all():
+            fields = ("cooperative_id", "comune_id", "category_id", "valid_from", "notes")
+            data = {f: getattr(accreditation, f) for f in fields}
+            network.update_accreditation(
+                accreditation.id, {**data, "valid_to": today() - timedelta(days=1)}
+            )
         db.session.commit()

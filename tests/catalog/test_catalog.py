@@ -8,7 +8,9 @@ import sqlalchemy as sa
 from condiviso.extensions import db
 from condiviso.tenancy import services as registry
 from condiviso.tenancy import tenant_context
+from condiviso.territory.models import Comune
 from plugins.catalog.models import Service, ServiceChange
+from plugins.catalog.services import save_service
 from plugins.cooperatives.models import Cooperative
 from tests.accounts.flows import post_form, unique_email
 from tests.catalog.fixtures import build_network, expire_accreditation
@@ -59,6 +61,55 @@ def test_an_expired_accreditation_hides_the_service(app, host_client):
     assert client.get("/servizi/caffe").status_code == 404
     assert "Caffè sociale" not in client.get("/servizi?q=caffe").text
     assert "Caffè sociale" not in client.get("/servizi?tipo=accredited").text
+
+
+def _edit(service: Service, **changes) -> None:
+    """Save a service through the catalog's service, as its staff would."""
+    data = {
+        "title": service.title,
+        "description": service.description,
+        "audience": service.audience,
+        "category_id": service.category_id,
+        "provider_type": service.provider_type,
+        "cooperative_id": service.cooperative_id,
+        "comune_id": service.comune_id,
+        "comuni": [c.id for c in service.comuni],
+        "price_kind": service.price_kind,
+        "price": service.price,
+        "isee_note": service.isee_note,
+        "delivery": service.delivery,
+        "contact": service.contact,
+    }
+    save_service({**data, **changes}, None, service)
+
+
+def test_an_accreditation_counts_only_in_the_service_s_own_comuni(app, host_client):
+    from plugins.cooperatives import services as network
+
+    build_network(app, "altrove")
+    client = host_client(f"altrove.{PLATFORM_DOMAIN}")
+    with app.app_context(), tenant_context("altrove"):
+        comuni = dict(db.session.execute(sa.select(Comune.istat_code, Comune.id)).all())
+        service = db.session.scalar(sa.select(Service).where(Service.slug == "sad"))
+        # Il Girasole, accredited for the elderly in Tradate, is accredited in Castelseprio
+        # too, and its service moves there.
+        network.create_accreditation(
+            {
+                "cooperative_id": service.cooperative_id,
+                "comune_id": comuni["012044"],
+                "category_id": service.category_id,
+                "valid_from": "2025-01-01",
+            }
+        )
+        _edit(service, comuni=[comuni["012044"]])
+        db.session.commit()
+    assert client.get("/servizi/sad").status_code == 200
+    expire_accreditation(app, "altrove", "girasole", "012044")
+    # Still accredited in Tradate, where the service is not: hidden.
+    assert client.get("/servizi/sad").status_code == 404
+    assert "Assistenza domiciliare" not in client.get("/servizi?q=anziani&comune=").text
+    in_tradate = client.get(f"/servizi?comune={comuni['012127']}").text
+    assert "Assistenza domiciliare" not in in_tradate and "Rete di baby-sitter" in in_tradate
 
 
 def test_cooperative_staff_edit_only_their_own_services(app, host_client):

@@ -60,3 +60,29 @@ def test_filters(app, district):
     assert at_home == {"sad", "babysitter", "trasporto"}
     assert [s.slug for s in online] == ["babysitter"] and online_total == 1
     assert total == 4 and len(everything) == 4
+
+
+def test_rebuilding_the_index_finds_the_same(app, district):
+    from plugins.catalog.search import rebuild_index
+
+    with app.test_request_context(), tenant_context(district):
+        before = {q: {s.slug for s in find_services(Filters(query=q))[0]} for q, _e in CASES}
+        assert rebuild_index() == 4
+        after = {q: {s.slug for s in find_services(Filters(query=q))[0]} for q, _e in CASES}
+    assert after == before
+    assert after["assitenza"] == {"sad"}  # the vocabulary of typos was rebuilt too
+
+
+def test_pages_count_every_match(app, district):
+    with app.test_request_context(), tenant_context(district):
+        first, total = find_services(Filters(), page=1, per_page=3)
+        second, second_total = find_services(Filters(), page=2, per_page=3)
+        beyond, beyond_total = find_services(Filters(), page=5, per_page=3)
+    assert (len(first), len(second), len(beyond)) == (3, 1, 0)
+    assert total == second_total == beyond_total == 4
+    assert {s.slug for s in first} | {s.slug for s in second} == {
+        "sad",
+        "babysitter",
+        "trasporto",
+        "caffe",
+    }

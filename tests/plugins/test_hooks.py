@@ -232,3 +232,52 @@ def test_hook_condiviso_record_actions(app, host_client):
         services.set_plugin("hook-actions", "requests", ACTOR, True, {})
     page = host_client(f"hook-actions.{PLATFORM_DOMAIN}").get("/servizi/sad")
     assert 'href="/servizi/sad/richiedi"' in page.text
+
+
+def test_hook_condiviso_records_changed(app, host_client, calls):
+    """The cooperatives plugin tells the catalog of what it writes: a cooperative's new name is
+    found at once, and only tenants with the catalog on hear of it."""
+    from plugins.cooperatives import services as network
+    from tests.catalog.fixtures import build_network
+
+    build_network(app, "hook-changes")
+    client = host_client(f"hook-changes.{PLATFORM_DOMAIN}")
+    assert "Assistenza domiciliare" not in client.get("/servizi?q=cormorano&comune=").text
+    with app.app_context(), tenant_context("hook-changes"):
+        cooperative = network.cooperative_by_slug("girasole")
+        data = {
+            "slug": cooperative.slug,
+            "legal_name": "Il Cormorano (esempio)",
+            "tax_code": cooperative.tax_code,
+            "comuni": [c.id for c in cooperative.comuni],
+        }
+        cooperative_id = cooperative.id
+        network.update_cooperative(cooperative_id, data)
+        db.session.commit()
+    assert ("condiviso_records_changed", "catalog") in calls
+    assert "Assistenza domiciliare" in client.get("/servizi?q=cormorano&comune=").text
+
+    calls.clear()
+    with app.app_context():
+        services.set_plugin("hook-changes", "catalog", ACTOR, enabled=False)
+        with tenant_context("hook-changes"):
+            network.update_cooperative(cooperative_id, {**data, "legal_name": "L'Airone"})
+            db.session.commit()
+    assert [c for c in calls if c == ("condiviso_records_changed", "catalog")] == []
+
+
+def test_hook_condiviso_plugin_enabled(app, host_client, calls):
+    """Switched back on, the catalog catches up with accreditations that ended meanwhile."""
+    from tests.catalog.fixtures import build_network, expire_accreditation
+
+    build_network(app, "hook-enabled")
+    client = host_client(f"hook-enabled.{PLATFORM_DOMAIN}")
+    assert client.get("/servizi/sad").status_code == 200
+    with app.app_context():
+        services.set_plugin("hook-enabled", "catalog", ACTOR, enabled=False)
+    expire_accreditation(app, "hook-enabled", "girasole")
+    calls.clear()
+    with app.app_context():
+        services.set_plugin("hook-enabled", "catalog", ACTOR, True, {})
+    assert calls.count(("condiviso_plugin_enabled", "catalog")) == 1
+    assert client.get("/servizi/sad").status_code == 404

@@ -140,3 +140,23 @@ def condiviso_import_definition(
     validated and stored), or None. Must be idempotent: importing the same definition twice has
     the effect of once.
     """
+
+
+@hookspec
+def condiviso_records_changed(tenant: TenantInfo, record_type: str, ids: list[int]) -> None:
+    """Per tenant, after a plugin has written records other plugins derive data from (e.g.
+    `record_type="cooperatives.accreditation"`), before the change is committed.
+
+    Called inside the tenant's context with the ids of the records created or changed, so what
+    a plugin derives from them is written in the same transaction. Must not commit.
+    """
+
+
+@hookspec
+def condiviso_plugin_enabled(tenant: TenantInfo) -> None:
+    """Per tenant, when the plugin is enabled on the tenant, the first time or again.
+
+    Called inside the tenant's context (not on a suspended tenant), only for the plugin just
+    enabled: it brings what it derives from other plugins' data up to date, since it was not
+    told of changes while it was off. The caller commits.
+    """

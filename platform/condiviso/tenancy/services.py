@@ -365,7 +365,20 @@ def set_plugin(
         {"plugin": name, "before": before, "after": {"enabled": True, "settings": clean}},
     )
     _commit()
+    if before is None or not before["enabled"]:
+        _tell_enabled(slug, name)
     return True
+
+
+def _tell_enabled(slug: str, name: str) -> None:
+    """Let a plugin just enabled catch up with the tenant's data (see the hook)."""
+    from condiviso.tenancy.context import tenant_context
+
+    if get_tenant(slug).status is TenantStatus.SUSPENDED:
+        return
+    with tenant_context(slug) as tenant:
+        get_plugins().hook("condiviso_plugin_enabled", [name])(tenant=tenant)
+        db.session.commit()
 
 
 def _check_requirements(plugins, enabled: set[str]) -> None:
