@@ -678,7 +678,10 @@ def postgresql_figures() -> list[Figure]:
     say(f"\n[4b] PostgreSQL: provisioning {TENANTS} tenants, then `condiviso db upgrade`")
     settings = deployment_settings(WORK / "postgresql", "postgresql")
     with ConnectionWatch() as watch:
-        app = open_app(settings)
+        # Provisioning seeds each new district's database, leaving its engine's idle connection
+        # in the cache: a smaller cache keeps this one process under PostgreSQL's
+        # max_connections (100 by default), as PgBouncer would in production.
+        app = open_app({**settings, "TENANT_ENGINE_CACHE_SIZE": "16"})
         try:
             figures = provisioning_figures("PostgreSQL", provision(app, range(1, TENANTS + 1)))
             urls, history = tenant_urls(app), branding_history(app)

@@ -1,0 +1,1 @@
+"""Social Points: the district's listening desks, their hours and operators, and appointments."""
