@@ -1,8 +1,10 @@
 """The base of every marshmallow schema: field errors in the user's language, and errors
-flattened to `field.sub.field -> [messages]` so forms, the CLI and JSON show them the same way."""
+flattened to `field.sub.field -> [messages]` so forms, the CLI and JSON show them the same way;
+and the patterns free text and phone numbers are checked against."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,6 +13,11 @@ from flask_babel import gettext as _
 from marshmallow import fields, validate
 
 from condiviso.errors import InvalidInput
+
+# Control characters free text never carries (line breaks and tabs are text).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# A phone number as people write it: digits, spaces, dots, slashes, dashes, a leading +.
+PHONE_NUMBER = re.compile(r"^\+?[0-9 ./-]{6,20}$")
 
 
 def _type_messages() -> list[tuple[type[fields.Field], str]]:
@@ -103,3 +110,22 @@ def deliverable_email(address: str) -> None:
         validate_email(address, check_deliverability=False)
     except EmailNotValidError:
         raise ma.ValidationError(_("Indirizzo e-mail non valido.")) from None
+
+
+def clean_text(
+    data: Mapping[str, Any], field: str, errors: dict, max_length: int, required: bool = False
+) -> str | None:
+    """`data[field]` as trimmed free text, or None when empty; a problem goes into
+    `errors[field]` (a missing required value, too long, control characters)."""
+    value = data.get(field)
+    value = value.strip() if isinstance(value, str) else None
+    if not value:
+        if required:
+            errors[field] = [_("Campo obbligatorio.")]
+        return None
+    if len(value) > max_length or CONTROL_CHARACTERS.search(value):
+        errors[field] = [
+            _("Al massimo %(n)d caratteri, senza caratteri di controllo.", n=max_length)
+        ]
+        return None
+    return value

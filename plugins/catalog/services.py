@@ -1,12 +1,12 @@
-"""The catalog's rules: who may edit which service, what a valid service is, what citizens see."""
+"""The catalog's rules for staff: who may edit which service, what a valid service is, how it
+is saved, published and kept in its history. What citizens see is in `finding.py`."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -17,6 +17,7 @@ from condiviso.accounts.roles import Role
 from condiviso.errors import InvalidInput, NotFound
 from condiviso.extensions import db
 from condiviso.territory.models import Comune
+from condiviso.validation import clean_text
 from plugins.catalog import coverage, search
 from plugins.catalog.models import (
     Delivery,
@@ -25,10 +26,9 @@ from plugins.catalog.models import (
     Service,
     ServiceChange,
     ServiceStatus,
-    service_comune,
 )
-from plugins.cooperatives.models import Accreditation, Category, Cooperative
-from plugins.cooperatives.services import today as network_today
+from plugins.cooperatives.models import Category, Cooperative
+from plugins.cooperatives.services import accredited_comuni
 
 EDITABLE = (
     "title",
@@ -44,103 +44,7 @@ EDITABLE = (
     "delivery",
     "contact",
 )
-_PLAIN = re.compile(r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")
 _SLUG_PART = re.compile(r"[^a-z0-9]+")
-
-
-def today() -> date:
-    """The district's today (Europe/Rome), as the accreditations count it."""
-    return network_today()
-
-
-# -- what citizens see -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Filters:
-    query: str = ""
-    comune_id: int | None = None
-    category_id: int | None = None
-    provider_type: str | None = None
-    free_only: bool = False
-    delivery: str | None = None
-
-
-def visible_services() -> sa.Select:
-    """Published services; an accredited one only while an accreditation covers it."""
-    return sa.select(Service).where(
-        Service.status == ServiceStatus.PUBLISHED.value,
-        sa.or_(
-            Service.provider_type != ProviderType.ACCREDITED.value, coverage.covered_on(today())
-        ),
-    )
-
-
-def find_services(filters: Filters, page: int = 1, per_page: int = 20) -> tuple[list[Service], int]:
-    """The services matching a citizen's search and filters, best first; and how many."""
-    query = visible_services()
-    if filters.comune_id is not None:
-        query = query.where(
-            Service.id.in_(
-                sa.select(service_comune.c.service_id).where(
-                    service_comune.c.comune_id == filters.comune_id
-                )
-            )
-        )
-        query = query.where(
-            sa.or_(
-                Service.provider_type != ProviderType.ACCREDITED.value,
-                coverage.covered_on(today(), filters.comune_id),
-            )
-        )
-    if filters.category_id is not None:
-        query = query.where(Service.category_id == filters.category_id)
-    if filters.provider_type is not None:
-        query = query.where(Service.provider_type == filters.provider_type)
-    if filters.free_only:
-        query = query.where(Service.price_kind == PriceKind.FREE.value)
-    if filters.delivery is not None:
-        # The list is stored as JSON text on both databases: its quoted items match alike.
-        query = query.where(
-            sa.cast(Service.delivery, sa.Text).like(f'%"{Delivery(filters.delivery).value}"%')
-        )
-    match = search.parse(filters.query) if filters.query else None
-    if filters.query and match is None:
-        return [], 0
-    query = search.order_and_filter(query, match)
-    # One query gives the page and, counted over every match, the total.
-    rows = db.session.execute(
-        query.add_columns(sa.func.count().over()).limit(per_page).offset((page - 1) * per_page)
-    ).all()
-    if rows:
-        return [service for service, _total in rows], rows[0][1]
-    if page == 1:
-        return [], 0
-    return [], db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-
-
-def published_service(slug: str) -> Service:
-    service = db.session.scalar(visible_services().where(Service.slug == slug))
-    if service is None:
-        raise NotFound(_("Il servizio che cerchi non esiste o non è più disponibile."))
-    return service
-
-
-def accredited_in(service: Service) -> list[Comune]:
-    """The comuni where an accredited service is accredited today."""
-    if service.provider_type != ProviderType.ACCREDITED.value or service.cooperative_id is None:
-        return []
-    ids = set(
-        db.session.scalars(
-            sa.select(Accreditation.comune_id).where(
-                Accreditation.cooperative_id == service.cooperative_id,
-                Accreditation.category_id == service.category_id,
-                Accreditation.valid_from <= today(),
-                sa.or_(Accreditation.valid_to.is_(None), Accreditation.valid_to >= today()),
-            )
-        )
-    )
-    return [c for c in service.comuni if c.id in ids]
 
 
 # -- who may edit what ---------------------------------------------------------------------------
@@ -202,21 +106,6 @@ def unique_slug(title: str, service: Service | None = None) -> str:
         slug, n = f"{base}-{n}", n + 1
 
 
-def _text(data, field, errors, max_length, required=True):
-    value = data.get(field)
-    value = value.strip() if isinstance(value, str) else value
-    if not value:
-        if required:
-            errors[field] = [_("Campo obbligatorio.")]
-        return None
-    if not isinstance(value, str) or len(value) > max_length or not _PLAIN.match(value):
-        errors[field] = [
-            _("Al massimo %(n)d caratteri, senza caratteri di controllo.", n=max_length)
-        ]
-        return None
-    return value
-
-
 def _choice(data, field, allowed, errors):
     value = data.get(field)
     if value not in {a.value for a in allowed}:
@@ -237,11 +126,11 @@ def clean(data: Mapping[str, Any], user) -> dict[str, Any]:
     """A service's fields, checked: `InvalidInput` with Italian messages per field."""
     errors: dict[str, list[str]] = {}
     clean_data: dict[str, Any] = {
-        "title": _text(data, "title", errors, 120),
-        "description": _text(data, "description", errors, 5000),
-        "audience": _text(data, "audience", errors, 200),
-        "contact": _text(data, "contact", errors, 300, required=False),
-        "isee_note": _text(data, "isee_note", errors, 300, required=False),
+        "title": clean_text(data, "title", errors, 120, required=True),
+        "description": clean_text(data, "description", errors, 5000, required=True),
+        "audience": clean_text(data, "audience", errors, 200, required=True),
+        "contact": clean_text(data, "contact", errors, 300),
+        "isee_note": clean_text(data, "isee_note", errors, 300),
         "provider_type": _choice(data, "provider_type", ProviderType, errors),
         "price_kind": _choice(data, "price_kind", PriceKind, errors),
     }
@@ -380,7 +269,7 @@ def save_service(
 
 def _check_publishable(service: Service) -> None:
     if service.provider_type == ProviderType.ACCREDITED.value:
-        covered = {c.id for c in accredited_in(service)}
+        covered = accredited_comuni(service.cooperative_id, service.category_id)
         missing = [c.name for c in service.comuni if c.id not in covered]
         if missing:
             raise InvalidInput(
@@ -439,3 +328,12 @@ def set_photo(service: Service, data: bytes | None, user) -> None:
     service.photo_sha256 = store_content(PHOTO_FOLDER, data, content_type)
     service.photo_type = content_type
     _record(service, user, "updated", {"photo": [None, service.photo_sha256[:12]]})
+
+
+def photo_type(digest: str) -> str | None:
+    """The type of the service photo stored under this digest; None if no service has it."""
+    if len(digest) != 64:
+        return None
+    return db.session.scalar(
+        sa.select(Service.photo_type).where(Service.photo_sha256 == digest).limit(1)
+    )

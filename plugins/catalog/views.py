@@ -3,8 +3,7 @@ section with the search box and the categories."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import Blueprint, render_template, request
+from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -12,7 +11,7 @@ from condiviso.accounts.roles import Audience, allow
 from condiviso.files import serve_content
 from condiviso.plugins import tenant_hook
 from condiviso.tenancy import current_tenant
-from plugins.catalog import services
+from plugins.catalog import finding, services
 from plugins.catalog.forms import DELIVERIES, PRICE_KINDS, PROVIDER_TYPES
 from plugins.cooperatives import services as network
 
@@ -25,14 +24,14 @@ def _int_arg(name: str) -> int | None:
     return int(value) if value.isdigit() and len(value) < 10 else None
 
 
-def _filters() -> services.Filters:
+def _filters() -> finding.Filters:
     """The search as the URL says it; the signed-in citizen's comune when none is chosen."""
     comune_id = _int_arg("comune")
     if "comune" not in request.args and current_user.is_authenticated:
         comune_id = getattr(current_user, "comune_id", None)
     provider = request.args.get("tipo")
     delivery = request.args.get("modalita")
-    return services.Filters(
+    return finding.Filters(
         query=request.args.get("q", "")[:200],
         comune_id=comune_id,
         category_id=_int_arg("categoria"),
@@ -47,7 +46,7 @@ def _filters() -> services.Filters:
 def search():
     filters = _filters()
     page = max(1, min(_int_arg("pagina") or 1, 1000))
-    results, total = services.find_services(filters, page, PER_PAGE)
+    results, total = finding.find_services(filters, page, PER_PAGE)
     from condiviso.accounts.services import comuni_choices
 
     return render_template(
@@ -69,7 +68,7 @@ def search():
 @blueprint.get("/servizi/<slug>")
 @allow(Audience.EVERYONE)
 def service(slug: str):
-    item = services.published_service(slug[:100])
+    item = finding.published_service(slug[:100])
     tenant = current_tenant()
     actions = [
         entry
@@ -82,7 +81,7 @@ def service(slug: str):
         "catalog/service.html",
         service=item,
         actions=actions,
-        accredited_in=services.accredited_in(item),
+        accredited_in=finding.accredited_in(item),
         price_kinds=dict(PRICE_KINDS),
         provider_labels=dict(PROVIDER_TYPES),
         deliveries=dict(DELIVERIES),
@@ -98,18 +97,7 @@ def home_section() -> Markup:
 @allow(Audience.EVERYONE)
 def photo(digest: str):
     """A service's photo, from the tenant's storage."""
-    from flask import abort
-
-    from condiviso.extensions import db
-    from plugins.catalog.models import Service
-
-    kind = (
-        db.session.scalar(
-            sa.select(Service.photo_type).where(Service.photo_sha256 == digest).limit(1)
-        )
-        if len(digest) == 64
-        else None
-    )
+    kind = services.photo_type(digest)
     response = serve_content(services.PHOTO_FOLDER, digest, kind) if kind else None
     if response is None:
         abort(404)

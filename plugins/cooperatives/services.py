@@ -12,15 +12,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 import marshmallow as ma
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
 from condiviso.errors import InvalidInput, NotFound
 from condiviso.extensions import db
+from condiviso.i18n import district_zone
 from condiviso.plugins import tenant_hook
 from condiviso.tenancy import current_tenant
 from condiviso.territory.models import Comune
@@ -35,8 +34,7 @@ Errors = dict[str, list[str]]
 
 def today() -> date:
     """Today where the district is (the app's time zone, Europe/Rome unless configured)."""
-    zone = current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Europe/Rome"
-    return datetime.now(ZoneInfo(zone)).date()
+    return datetime.now(district_zone()).date()
 
 
 def _is_id(value: Any) -> bool:

@@ -21,12 +21,11 @@ from condiviso.mail.delivery import send_mail
 from condiviso.tenancy import current_tenant
 from condiviso.territory.models import Comune
 from condiviso.urls import tenant_url
+from condiviso.validation import CONTROL_CHARACTERS, PHONE_NUMBER, clean_text
 from plugins.catalog.models import ProviderType, Service
 from plugins.cooperatives.models import Cooperative
 from plugins.requests.models import OPEN, TRANSITIONS, Request, RequestEvent, RequestMessage, Status
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_PHONE = re.compile(r"^\+?[0-9 ./-]{6,20}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 RECORD = "requests.request"
 
@@ -37,23 +36,6 @@ def _now() -> datetime:
 
 def _label(user) -> str:
     return f"{user.full_name} <{user.email}>" if user is not None else _("Ospite")
-
-
-def _text(
-    data: Mapping[str, Any], field: str, errors: dict, max_length: int, required: bool = False
-) -> str | None:
-    value = data.get(field)
-    value = value.strip() if isinstance(value, str) else None
-    if not value:
-        if required:
-            errors[field] = [_("Campo obbligatorio.")]
-        return None
-    if len(value) > max_length or _CONTROL.search(value):
-        errors[field] = [
-            _("Al massimo %(n)d caratteri, senza caratteri di controllo.", n=max_length)
-        ]
-        return None
-    return value
 
 
 def desk_of(service: Service) -> tuple[int | None, int | None]:
@@ -72,14 +54,14 @@ def create_request(service: Service, user, data: Mapping[str, Any], token: str) 
     if existing is not None:
         return existing
     errors: dict[str, list[str]] = {}
-    message = _text(data, "message", errors, 2000, required=True)
-    preferred = _text(data, "preferred_times", errors, 200)
+    message = clean_text(data, "message", errors, 2000, required=True)
+    preferred = clean_text(data, "preferred_times", errors, 200)
     guest = {}
     if user is None:
-        guest["guest_name"] = _text(data, "guest_name", errors, 120, required=True)
-        phone = _text(data, "guest_phone", errors, 30)
-        email = _text(data, "guest_email", errors, 254)
-        if phone and not _PHONE.match(phone):
+        guest["guest_name"] = clean_text(data, "guest_name", errors, 120, required=True)
+        phone = clean_text(data, "guest_phone", errors, 30)
+        email = clean_text(data, "guest_email", errors, 254)
+        if phone and not PHONE_NUMBER.match(phone):
             errors["guest_phone"] = [_("Numero di telefono non valido (solo cifre, spazi e +).")]
         if email and not _EMAIL.match(email):
             errors["guest_email"] = [_("Indirizzo e-mail non valido.")]
@@ -239,7 +221,7 @@ def change_status(request: Request, user, status: str, reason: str | None) -> No
         raise InvalidInput({"status": [_("Stato sconosciuto.")]}) from None
     if target is Status.REFUSED and not (reason or "").strip():
         raise InvalidInput({"reason": [_("Spiega al cittadino perché la richiesta è rifiutata.")]})
-    if reason and (len(reason) > 300 or _CONTROL.search(reason)):
+    if reason and (len(reason) > 300 or CONTROL_CHARACTERS.search(reason)):
         raise InvalidInput({"reason": [_("Al massimo 300 caratteri.")]})
     _move(request, target, user, (reason or "").strip() or None)
     record_access(
@@ -276,7 +258,7 @@ def _move(request: Request, target: Status, user, note: str | None) -> None:
 
 def add_message(request: Request, user, body: str, from_staff: bool) -> RequestMessage:
     errors: dict[str, list[str]] = {}
-    text = _text({"body": body}, "body", errors, 2000, required=True)
+    text = clean_text({"body": body}, "body", errors, 2000, required=True)
     if errors:
         raise InvalidInput(errors)
     if Status(request.status) not in OPEN:

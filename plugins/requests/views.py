@@ -12,7 +12,7 @@ from condiviso.accounts.forms import ConfirmForm
 from condiviso.accounts.roles import Audience, Role, allow
 from condiviso.errors import CondivisoError, InvalidInput, NotFound
 from condiviso.ratelimit import limited
-from plugins.catalog.services import published_service
+from plugins.catalog.finding import published_service
 from plugins.requests import services
 from plugins.requests.models import TRANSITIONS, Status
 

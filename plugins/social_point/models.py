@@ -101,8 +101,6 @@ class Duty(db.Model):
     )
     weekday: Mapped[int] = mapped_column(primary_key=True)
 
-    operator = relationship("User", lazy="joined")
-
 
 class Booking(db.Model):
     """An appointment: a slot of one operator, for a citizen (or a guest with a phone number).

@@ -10,45 +10,36 @@ refuse a second one, so two people booking the last slot at the same moment cann
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from condiviso.errors import Conflict, InvalidInput, NotFound
+from condiviso.errors import Conflict, InvalidInput
 from condiviso.extensions import db
+from condiviso.i18n import district_zone
+from condiviso.validation import CONTROL_CHARACTERS, PHONE_NUMBER
 from plugins.social_point.models import (
     HOLDS_SLOT,
     Booking,
     BookingStatus,
     Closure,
-    Duty,
-    Mode,
     OpeningHours,
     SocialPoint,
 )
 
 MAX_DAYS_AHEAD = 92  # how far ahead a slot can be booked
-_PHONE = re.compile(r"^\+?[0-9 ./-]{6,20}$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Europe/Rome")
 
 
 def local_now() -> datetime:
     """Now on the district's wall clock, without a time zone (slots are wall-clock times)."""
-    return datetime.now(zone()).replace(tzinfo=None)
+    return datetime.now(district_zone()).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)
@@ -63,21 +54,7 @@ class Slot:
         return f"{self.day.isoformat()}T{self.start.strftime('%H:%M')}"
 
 
-# -- reading ---------------------------------------------------------------------------------------
-
-
-def points(active_only: bool = True) -> list[SocialPoint]:
-    query = sa.select(SocialPoint).order_by(SocialPoint.name)
-    if active_only:
-        query = query.where(SocialPoint.active.is_(True))
-    return list(db.session.scalars(query).unique())
-
-
-def get_point(point_id: int, active_only: bool = True) -> SocialPoint:
-    point = db.session.get(SocialPoint, point_id) if 0 < point_id < 2**31 else None
-    if point is None or (active_only and not point.active):
-        raise NotFound(_("Il Social Point che cerchi non esiste."))
-    return point
+# -- free slots ------------------------------------------------------------------------------------
 
 
 def _starts(opens: time, closes: time, minutes: int) -> Iterable[time]:
@@ -164,9 +141,9 @@ def _check_who(who: Who, errors: dict[str, list[str]]) -> None:
         return
     name = (who.guest_name or "").strip()
     phone = (who.guest_phone or "").strip()
-    if not name or len(name) > 120 or _CONTROL.search(name):
+    if not name or len(name) > 120 or CONTROL_CHARACTERS.search(name):
         errors["guest_name"] = [_("Scrivi nome e cognome (al massimo 120 caratteri).")]
-    if not _PHONE.match(phone):
+    if not PHONE_NUMBER.match(phone):
         errors["guest_phone"] = [
             _("Scrivi un numero di telefono valido: lo useremo per confermare l'appuntamento.")
         ]
@@ -216,21 +193,19 @@ def book(
             errors["slot"] = [problem]
     if mode not in point.modes:
         errors["mode"] = [_("Scegli come vuoi parlare con l'operatore.")]
-    if topic is not None and (len(topic) > 500 or _CONTROL.search(topic)):
+    if topic is not None and (len(topic) > 500 or CONTROL_CHARACTERS.search(topic)):
         errors["topic"] = [_("Al massimo 500 caratteri.")]
     _check_who(who, errors)
     if errors:
         raise InvalidInput(errors)
     day, start = parsed
-    if who.citizen_id is not None and db.session.scalar(
-        sa.select(Booking.id).where(
-            Booking.citizen_user_id == who.citizen_id,
-            Booking.day == day,
-            Booking.start == start,
-            HOLDS_SLOT,
-        )
-    ):
+    if who.citizen_id is not None and _citizen_busy(who.citizen_id, day, start):
         raise Conflict(_("Hai già un appuntamento a quest'ora."))
+    guest = (
+        {"guest_name": who.guest_name.strip(), "guest_phone": who.guest_phone.strip()}
+        if who.citizen_id is None
+        else {}
+    )
     candidates = sorted(d.user_id for d in point.duties if d.weekday == day.weekday())
     taken = set(
         db.session.scalars(
@@ -251,8 +226,7 @@ def book(
             minutes=point.slot_minutes,
             mode=mode,
             citizen_user_id=who.citizen_id,
-            guest_name=(who.guest_name or "").strip() or None if who.citizen_id is None else None,
-            guest_phone=(who.guest_phone or "").strip() or None if who.citizen_id is None else None,
+            **guest,
             topic=(topic or "").strip() or None,
             booked_by_user_id=booked_by,
             status=BookingStatus.BOOKED.value,
@@ -286,11 +260,6 @@ def _citizen_busy(citizen_id: int, day: date, start: time) -> bool:
     )
 
 
-def starts_at(booking: Booking) -> datetime:
-    """The appointment's start as an aware datetime (for calendars and notice periods)."""
-    return datetime.combine(booking.day, booking.start, tzinfo=zone())
-
-
 def _check_notice(booking: Booking, now: datetime) -> None:
     if booking.status != BookingStatus.BOOKED.value:
         raise Conflict(_("Questo appuntamento non è più attivo."))
@@ -305,15 +274,6 @@ def _check_notice(booking: Booking, now: datetime) -> None:
                 hours=booking.point.notice_hours,
             )
         )
-
-
-def citizen_booking(citizen_id: int, booking_id: int) -> Booking:
-    booking = db.session.scalar(
-        sa.select(Booking).where(Booking.id == booking_id, Booking.citizen_user_id == citizen_id)
-    )
-    if booking is None:
-        raise NotFound(_("L'appuntamento che cerchi non esiste."))
-    return booking
 
 
 def cancel(booking: Booking, now: datetime | None = None, by_staff: bool = False) -> None:
@@ -368,130 +328,3 @@ def mark(booking: Booking, status: str) -> None:
         raise Conflict(_("Questo appuntamento è stato disdetto."))
     booking.status = status
     db.session.commit()
-
-
-# -- the desk's settings ---------------------------------------------------------------------------
-
-
-def _clock(value: Any) -> time | None:
-    if isinstance(value, time):
-        return value
-    if isinstance(value, str) and re.fullmatch(r"\d{1,2}:\d{2}", value.strip()):
-        hours, minutes = (int(p) for p in value.strip().split(":"))
-        if hours < 24 and minutes < 60:
-            return time(hours, minutes)
-    return None
-
-
-def clean_hours(rows: Iterable[Mapping[str, Any]], errors: dict[str, list[str]]) -> list[dict]:
-    """Opening hours as {weekday, opens, closes}: opening before closing, no overlaps."""
-    clean = []
-    for index, row in enumerate(rows):
-        weekday = row.get("weekday")
-        opens, closes = _clock(row.get("opens")), _clock(row.get("closes"))
-        if not isinstance(weekday, int) or not 0 <= weekday <= 6:
-            errors[f"hours.{index}.weekday"] = [_("Scegli un giorno della settimana.")]
-        elif opens is None or closes is None:
-            errors[f"hours.{index}.opens"] = [_("Scrivi gli orari come 9:00 o 14:30.")]
-        elif opens >= closes:
-            errors[f"hours.{index}.closes"] = [_("La chiusura deve venire dopo l'apertura.")]
-        else:
-            clean.append({"weekday": weekday, "opens": opens, "closes": closes})
-    by_day = defaultdict(list)
-    for row in clean:
-        by_day[row["weekday"]].append(row)
-    for weekday, openings in by_day.items():
-        openings.sort(key=lambda r: r["opens"])
-        for before, after in itertools.pairwise(openings):
-            if after["opens"] < before["closes"]:
-                errors[f"hours.{weekday}"] = [
-                    _("Due fasce orarie dello stesso giorno si sovrappongono.")
-                ]
-    return clean
-
-
-def save_point(data: Mapping[str, Any], point: SocialPoint | None = None) -> SocialPoint:
-    """Create or change a desk: name, comune_id, address, accessibility notes, step_free,
-    parking, slot_minutes, modes, notice_hours, active, hours [{weekday, opens, closes}] and
-    duties [{user_id, weekday}]. All checked before anything changes. The caller commits."""
-    from condiviso.accounts.models import User
-    from condiviso.accounts.roles import Role
-    from condiviso.territory.models import Comune
-
-    errors: dict[str, list[str]] = {}
-    values: dict[str, Any] = {}
-    for field, limit, required in (
-        ("name", 120, True),
-        ("address", 200, True),
-        ("accessibility_notes", 500, False),
-    ):
-        value = data.get(field)
-        value = value.strip() if isinstance(value, str) else ""
-        if (required and not value) or len(value) > limit or _CONTROL.search(value):
-            errors[field] = [_("Campo obbligatorio, al massimo %(n)d caratteri.", n=limit)]
-        values[field] = value or None
-    comune_id = data.get("comune_id")
-    if not isinstance(comune_id, int) or db.session.get(Comune, comune_id) is None:
-        errors["comune_id"] = [_("Scegli il comune dall'elenco.")]
-    values["comune_id"] = comune_id
-    minutes = data.get("slot_minutes", 30)
-    if minutes not in (15, 20, 30, 45, 60, 90):
-        errors["slot_minutes"] = [_("Scegli una durata dall'elenco.")]
-    values["slot_minutes"] = minutes
-    notice = data.get("notice_hours", 24)
-    if not isinstance(notice, int) or not 0 <= notice <= 168:
-        errors["notice_hours"] = [_("Un numero di ore da 0 a 168.")]
-    values["notice_hours"] = notice
-    modes = sorted(set(data.get("modes") or []))
-    if not modes or not set(modes) <= {m.value for m in Mode}:
-        errors["modes"] = [_("Scegli almeno un modo di ricevere.")]
-    values["modes"] = modes
-    for flag in ("step_free", "parking"):
-        values[flag] = bool(data.get(flag))
-    values["active"] = bool(data.get("active", True))
-    hours = clean_hours(data.get("hours") or [], errors)
-    duties = []
-    operator_ids = {
-        u.id
-        for u in db.session.scalars(sa.select(User).where(User.deleted_at.is_(None)))
-        if u.has_role(Role.OPERATOR)
-    }
-    for index, duty in enumerate(data.get("duties") or []):
-        if duty.get("user_id") not in operator_ids or duty.get("weekday") not in range(7):
-            errors[f"duties.{index}"] = [_("Scegli un operatore e un giorno dall'elenco.")]
-        else:
-            duties.append((duty["user_id"], duty["weekday"]))
-    twin = db.session.scalar(sa.select(SocialPoint).where(SocialPoint.name == values["name"]))
-    if twin is not None and twin is not point:
-        errors["name"] = [_("Un altro Social Point ha già questo nome.")]
-    if errors:
-        raise InvalidInput(errors)
-    point = point or SocialPoint()
-    for field, value in values.items():
-        setattr(point, field, value)
-    point.hours = [OpeningHours(**row) for row in hours]
-    point.duties = [Duty(user_id=u, weekday=w) for u, w in sorted(set(duties))]
-    db.session.add(point)
-    db.session.flush()
-    return point
-
-
-def add_closure(point: SocialPoint, day: Any, reason: Any) -> Closure:
-    """Close the desk on a day; appointments already booked then stay for staff to handle."""
-    errors: dict[str, list[str]] = {}
-    if not isinstance(day, date):
-        try:
-            day = date.fromisoformat(str(day))
-        except ValueError:
-            errors["day"] = [_("Scegli un giorno valido.")]
-    reason = reason.strip() if isinstance(reason, str) else ""
-    if not reason or len(reason) > 200 or _CONTROL.search(reason):
-        errors["reason"] = [_("Scrivi il motivo (al massimo 200 caratteri).")]
-    if not errors and any(c.day == day for c in point.closures):
-        errors["day"] = [_("Il Social Point è già chiuso in questo giorno.")]
-    if errors:
-        raise InvalidInput(errors)
-    closure = Closure(point_id=point.id, day=day, reason=reason)
-    db.session.add(closure)
-    db.session.flush()
-    return closure

@@ -52,7 +52,7 @@ from condiviso.extensions import db
 from condiviso.tenancy import services as registry
 from condiviso.tenancy import tenant_context
 from condiviso.territory.services import sync_comuni
-from plugins.social_point import services
+from plugins.social_point import desks, services
 from plugins.social_point.models import Booking, SocialPoint
 
 HERE = Path(__file__).resolve().parent
@@ -115,7 +115,7 @@ def build(app: Flask) -> dict[str, object]:
             points = []
             for number in range(POINTS):
                 staff = operators[number * OPERATORS_PER_POINT : (number + 1) * OPERATORS_PER_POINT]
-                point = services.save_point(
+                point = desks.save_point(
                     {
                         "name": f"Social Point {number + 1} (esempio)",
                         "comune_id": comune_id,
@@ -188,7 +188,7 @@ def time_free_slots(app: Flask, first: date) -> list[float]:
 def rush(app: Flask, first: date, citizens: list[int], operator: int) -> tuple[int, int, int]:
     """RUSH threads book RUSH_SLOTS slots that one operator holds: (booked, told, other)."""
     with app.app_context(), tenant_context(TENANT):
-        point = services.save_point(
+        point = desks.save_point(
             {
                 "name": "Social Point della corsa (esempio)",
                 "comune_id": db.session.scalar(sa.text("SELECT id FROM comune")),

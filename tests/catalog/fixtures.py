@@ -9,8 +9,9 @@ import sqlalchemy as sa
 from condiviso.extensions import db
 from condiviso.tenancy import tenant_context
 from condiviso.territory.models import Comune
-from plugins.catalog.services import save_service, set_status, today
+from plugins.catalog.services import save_service, set_status
 from plugins.cooperatives.models import Accreditation, Category, Cooperative
+from plugins.cooperatives.services import today
 from tests.helpers import comune, provision
 
 SERVICES = [

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from condiviso.tenancy import tenant_context
-from plugins.catalog.services import Filters, find_services
+from plugins.catalog.finding import Filters, find_services
 from tests.catalog.fixtures import build_network
 
 CASES = [

@@ -14,7 +14,7 @@ from condiviso.errors import Conflict, InvalidInput
 from condiviso.extensions import db
 from condiviso.tenancy import tenant_context
 from condiviso.territory.models import Comune
-from plugins.social_point import services
+from plugins.social_point import desks, services
 from plugins.social_point.models import Booking, SocialPoint
 from tests.helpers import comune, make_user, provision
 
@@ -52,7 +52,7 @@ def desk(app):
     }
     with app.app_context(), tenant_context(slug):
         tradate = db.session.scalar(sa.select(Comune.id))
-        point = services.save_point(
+        point = desks.save_point(
             {
                 "name": "Social Point di Tradate",
                 "comune_id": tradate,
@@ -101,7 +101,7 @@ def test_free_slots_follow_hours_operators_and_closures(app, desk, clean_booking
         assert {s.free for s in week if s.day == TUESDAY} == {1}
         assert not [s for s in week if s.day.weekday() >= 5]  # closed at weekends
 
-        services.add_closure(point, MONDAY + timedelta(days=2), "Festa del patrono")
+        desks.add_closure(point, MONDAY + timedelta(days=2), "Festa del patrono")
         db.session.commit()
         week = services.free_slots(point, MONDAY, MONDAY + timedelta(days=6), NOW)
         assert not [s for s in week if s.day == MONDAY + timedelta(days=2)]
@@ -148,7 +148,7 @@ def test_a_closed_day_and_a_taken_slot_are_refused(app, desk, clean_bookings):
     tuesday_nine = _slot(TUESDAY, 9)
     with app.app_context(), tenant_context(slug):
         point = _point(desk)
-        services.add_closure(point, MONDAY + timedelta(days=3), "Chiuso per trasloco")
+        desks.add_closure(point, MONDAY + timedelta(days=3), "Chiuso per trasloco")
         db.session.commit()
         with pytest.raises(InvalidInput) as closed:
             services.book(
@@ -250,7 +250,7 @@ def test_desk_settings_are_checked(app, desk):
     with app.app_context(), tenant_context(slug):
         tradate = db.session.scalar(sa.select(Comune.id))
         with pytest.raises(InvalidInput) as refused:
-            services.save_point(
+            desks.save_point(
                 {
                     "name": "Social Point di Tradate",  # taken
                     "comune_id": 999999,
@@ -279,7 +279,7 @@ def test_an_operator_busy_at_another_desk_is_busy_here(app, desk, clean_bookings
     slug, ids = desk
     with app.app_context(), tenant_context(slug):
         point = _point(desk)
-        other = services.save_point(
+        other = desks.save_point(
             {
                 "name": "Social Point di Venegono (esempio)",
                 "comune_id": point.comune_id,

@@ -366,18 +366,18 @@ def set_plugin(
     )
     _commit()
     if before is None or not before["enabled"]:
-        _tell_enabled(slug, name)
+        _tell_enabled(tenant, name)
     return True
 
 
-def _tell_enabled(slug: str, name: str) -> None:
+def _tell_enabled(tenant: Tenant, name: str) -> None:
     """Let a plugin just enabled catch up with the tenant's data (see the hook)."""
     from condiviso.tenancy.context import tenant_context
 
-    if get_tenant(slug).status is TenantStatus.SUSPENDED:
+    if tenant.status is TenantStatus.SUSPENDED:
         return
-    with tenant_context(slug) as tenant:
-        get_plugins().hook("condiviso_plugin_enabled", [name])(tenant=tenant)
+    with tenant_context(tenant.slug) as info:
+        get_plugins().hook("condiviso_plugin_enabled", [name])(tenant=info)
         db.session.commit()
 
 
