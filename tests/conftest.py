@@ -58,6 +58,8 @@ def base_settings(instance: Path, **overrides: object) -> dict[str, object]:
         "TENANT_ENGINE_CACHE_SIZE": 16,
         "LOG_LEVEL": "WARNING",
         "PUBLIC_PORT": None,
+        # Jobs run at once in the tests' apps; tests/test_jobs.py builds its own on RQ.
+        "JOBS_BACKEND": "inline",
     }
     if BACKEND == "postgresql":
         settings["DATABASE_URL"] = f"{POSTGRES_URL}/{prefix}platform_{instance.name[-12:]}"

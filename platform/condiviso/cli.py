@@ -9,6 +9,7 @@ from flask.cli import FlaskGroup
 def register_commands(app: Flask) -> None:
     from condiviso.accounts.cli import accounts_cli
     from condiviso.console.cli import operator_cli
+    from condiviso.jobs.cli import jobs_cli
     from condiviso.plugins.cli import plugins_cli
     from condiviso.tenancy.cli import db_cli, tenant_cli
 
@@ -17,6 +18,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(plugins_cli)
     app.cli.add_command(operator_cli)
     app.cli.add_command(accounts_cli)
+    app.cli.add_command(jobs_cli)
 
 
 def _create_app() -> Flask:

@@ -75,6 +75,16 @@ def _development_secret(instance_path: Path) -> str:
     return secret_file.read_text().strip()
 
 
+def _jobs_backend(chosen: str | None, redis_url: str | None) -> str:
+    """Where jobs run: `rq` (a Redis queue and workers) or `inline` (in the enqueuing process)."""
+    backend = chosen or ("rq" if redis_url else "inline")
+    if backend not in {"rq", "inline"}:
+        raise ConfigurationError(f"JOBS_BACKEND must be rq or inline, not {backend!r}")
+    if backend == "rq" and not redis_url:
+        raise ConfigurationError("JOBS_BACKEND=rq needs REDIS_URL")
+    return backend
+
+
 def build_config(
     environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -129,6 +139,11 @@ def build_config(
             "REGISTRY_REFRESH_SECONDS", get("REGISTRY_REFRESH_SECONDS", "1.0")
         ),
         "UPGRADE_JOBS": _as_int("UPGRADE_JOBS", get("UPGRADE_JOBS", "4"), minimum=1),
+        # Empty: `rq` when Redis is configured, else `inline` (decided below, after overrides).
+        "JOBS_BACKEND": (get("JOBS_BACKEND") or "").strip().lower() or None,
+        "JOBS_TICK_SECONDS": _as_int(
+            "JOBS_TICK_SECONDS", get("JOBS_TICK_SECONDS", "300"), minimum=1
+        ),
         "ARCHIVE_PATH": get("ARCHIVE_PATH") or str(instance_path / "archives"),
         "LOG_LEVEL": (get("LOG_LEVEL") or "INFO").upper(),
         "MAIL_FROM": get("MAIL_FROM") or f"noreply@{platform_domain}",
@@ -158,6 +173,7 @@ def build_config(
     if not platform_domain or "/" in platform_domain or ":" in platform_domain:
         raise ConfigurationError("PLATFORM_DOMAIN must be a host name such as condiviso.it")
     config.update(overrides)
+    config["JOBS_BACKEND"] = _jobs_backend(config["JOBS_BACKEND"], config["REDIS_URL"])
     config["SQLALCHEMY_BINDS"] = {"platform": config["DATABASE_URL"]}
     config["SQLALCHEMY_ENGINE_OPTIONS"] = {}
     config["TESTING"] = config["CONDIVISO_ENV"] == "testing"

@@ -281,3 +281,29 @@ def test_hook_condiviso_plugin_enabled(app, host_client, calls):
         services.set_plugin("hook-enabled", "catalog", ACTOR, True, {})
     assert calls.count(("condiviso_plugin_enabled", "catalog")) == 1
     assert client.get("/servizi/sad").status_code == 404
+
+
+def test_hook_condiviso_periodic_jobs(alpha):
+    """Each tick asks only the tenant's enabled plugins for job names (tests/test_jobs.py queues
+    and runs them for real, per tenant)."""
+    from condiviso.plugins import PluginRegistry
+    from tests.plugins.fakes import fake_plugin
+
+    registry = PluginRegistry(
+        [
+            (
+                "reminders",
+                fake_plugin("fake.reminders.plugin", condiviso_periodic_jobs=["reminders.send"]),
+            ),
+            (
+                "exports",
+                fake_plugin("fake.exports.plugin", condiviso_periodic_jobs=["exports.nightly"]),
+            ),
+            ("quiet", fake_plugin("fake.quiet.plugin", condiviso_periodic_jobs=None)),
+        ]
+    )
+    hook = "condiviso_periodic_jobs"
+    assert registry.hook(hook, {"reminders"})(tenant=alpha) == [["reminders.send"]]
+    both = registry.hook(hook, {"reminders", "exports", "quiet"})(tenant=alpha)
+    assert sorted(both) == [["exports.nightly"], ["reminders.send"]]
+    assert registry.hook(hook, set())(tenant=alpha) == []

@@ -160,3 +160,14 @@ def condiviso_plugin_enabled(tenant: TenantInfo) -> None:
     enabled: it brings what it derives from other plugins' data up to date, since it was not
     told of changes while it was off. The caller commits.
     """
+
+
+@hookspec
+def condiviso_periodic_jobs(tenant: TenantInfo) -> Iterable[str] | None:
+    """Per tenant, on every tick of the job clock: names of jobs to run for this tenant.
+
+    Called for active tenants only, outside the tenant's context: decide from the tenant's
+    settings, and let the job read the data. Each name must be a job registered with
+    `condiviso.jobs.job`; it is queued with the key `periodic`, so a tick adds nothing while the
+    previous tick's job still waits. The job must be idempotent (see docs/decisions/0010).
+    """

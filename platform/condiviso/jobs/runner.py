@@ -1,0 +1,97 @@
+"""Running one job: in an app, inside its tenant's context, only for an active tenant.
+
+The tenant is named by its slug and read fresh from the registry each time (DESIGN.md §3):
+nothing of the process that queued the job (its request, its user, its tenant) reaches the job.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import enum
+import logging
+from typing import Any
+
+from flask import Flask, current_app, has_app_context
+
+from condiviso.errors import NotFound
+from condiviso.extensions import db
+from condiviso.jobs.registry import UnknownJob, find_job
+
+log = logging.getLogger("condiviso.jobs")
+
+_process_app: Flask | None = None
+
+
+class Outcome(enum.StrEnum):
+    DONE = "done"
+    NO_TENANT = "no_tenant"  # unknown, or offboarded
+    INACTIVE = "inactive"  # suspended, or still provisioning
+
+
+def worker_app() -> Flask:
+    """The app jobs run in: the current one (`condiviso jobs worker` runs inside the CLI's app),
+    or one built from the environment once per process (a worker started some other way)."""
+    global _process_app
+    if has_app_context():
+        return current_app._get_current_object()  # type: ignore[attr-defined]
+    if _process_app is None:
+        from condiviso.app import create_app
+
+        _process_app = create_app()
+    return _process_app
+
+
+def execute(app: Flask, name: str, tenant_slug: str, kwargs: dict[str, Any]) -> Outcome:
+    """Run job `name` for the tenant now, in an app context of its own.
+
+    Skips (and logs) a tenant that does not exist or is not active. The job's changes are
+    committed when it returns; its exception is logged with the job and the tenant, and raised.
+    """
+    from condiviso.plugins import get_plugins
+    from condiviso.tenancy import TenantStatus, find_tenant, tenant_context
+
+    with app.app_context():
+        try:
+            function = find_job(name, get_plugins(app))
+        except UnknownJob:
+            log.error("job %s for tenant %s: no such job is registered", name, tenant_slug)
+            raise
+        try:
+            tenant = find_tenant(tenant_slug, app)
+        except NotFound:
+            log.warning("job %s skipped: tenant %r does not exist", name, tenant_slug)
+            return Outcome.NO_TENANT
+        if tenant.status is not TenantStatus.ACTIVE:
+            log.warning("job %s skipped: tenant %s is %s", name, tenant.slug, tenant.status.value)
+            return Outcome.INACTIVE
+        with tenant_context(tenant, app):
+            try:
+                function(**kwargs)
+                db.session.commit()
+            except Exception:
+                log.exception("job %s for tenant %s failed%s", name, tenant.slug, _retry_note())
+                raise
+    return Outcome.DONE
+
+
+def _retry_note() -> str:
+    from rq import get_current_job
+
+    current = get_current_job()
+    if current is None:
+        return ""
+    return f" (RQ job {current.id}, retries left: {current.retries_left or 0})"
+
+
+def run(name: str, tenant_slug: str, kwargs: dict[str, Any]) -> None:
+    """What an RQ worker calls for every job. Raising makes RQ retry the job later."""
+    execute(worker_app(), name, tenant_slug, kwargs)
+
+
+def run_inline(app: Flask, name: str, tenant_slug: str, kwargs: dict[str, Any]) -> None:
+    """Run a job in this process as a worker would: in a context of its own (no request, no
+    tenant, no signed-in user of the caller). A failure is logged, never raised to the caller."""
+    # `execute` has logged the failure with the job's name and tenant.
+    with contextlib.suppress(Exception):
+        contextvars.Context().run(execute, app, name, tenant_slug, kwargs)
