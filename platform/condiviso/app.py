@@ -98,6 +98,7 @@ def create_app(
     app.jinja_env.globals["role_label"] = role_label
 
     from condiviso.accounts.admin_views import blueprint as staff_admin_blueprint
+    from condiviso.accounts.assisted_views import blueprint as assisted_blueprint
     from condiviso.accounts.views import blueprint as accounts_blueprint
     from condiviso.console.views import blueprint as console_blueprint
     from condiviso.legal.views import blueprint as legal_blueprint
@@ -111,6 +112,7 @@ def create_app(
     register_site_blueprint(app, portal_blueprint, SiteKind.TENANT)
     register_site_blueprint(app, accounts_blueprint, SiteKind.TENANT)
     register_site_blueprint(app, staff_admin_blueprint, SiteKind.TENANT)
+    register_site_blueprint(app, assisted_blueprint, SiteKind.TENANT)
     register_site_blueprint(app, legal_blueprint, SiteKind.TENANT)
     register_site_blueprint(app, territory_blueprint, SiteKind.TENANT)
     app.add_url_rule("/", "index", index)

@@ -7,13 +7,29 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
+    HiddenField,
     PasswordField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
+    TelField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional, Regexp
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    Email,
+    EqualTo,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+
+from condiviso.forms import NO_CONTROL_CHARACTERS
+from condiviso.validation import PHONE_NUMBER
 
 NAME = [
     DataRequired(_l("Scrivi il tuo nome e cognome.")),
@@ -68,6 +84,35 @@ class EmailForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=EMAIL)
 
 
+def _email_or_phone(_form, field) -> None:
+    """An e-mail address, or a phone number for people registered at a desk without one."""
+    value = (field.data or "").strip()
+    if "@" in value:
+        Email(message=_l("Indirizzo e-mail non valido, per esempio nome@esempio.it."))(_form, field)
+    elif not PHONE_NUMBER.match(value):
+        raise ValidationError(
+            _l("Scrivi un indirizzo e-mail (nome@esempio.it) o un numero di telefono (solo cifre).")
+        )
+
+
+USERNAME = [
+    DataRequired(_l("Scrivi il tuo indirizzo e-mail o il tuo numero di telefono.")),
+    Length(max=254, message=_l("Al massimo 254 caratteri.")),
+    _email_or_phone,
+]
+
+
+class DistrictLoginForm(LoginForm):
+    """Signing in on a district: with the e-mail address, or with the phone number."""
+
+    # The field keeps the name `email`: password managers and older links know it so.
+    email = StringField(_l("E-mail o numero di telefono"), validators=USERNAME)
+
+
+class UsernameForm(FlaskForm):
+    email = StringField(_l("E-mail o numero di telefono"), validators=USERNAME)
+
+
 class ResetPasswordForm(FlaskForm):
     password = PasswordField(
         _l("Nuova password"), validators=[DataRequired(_l("Scegli una password.")), Length(max=128)]
@@ -83,7 +128,9 @@ class ResetPasswordForm(FlaskForm):
 
 class ProfileForm(FlaskForm):
     full_name = StringField(_l("Nome e cognome"), validators=NAME)
-    email = EmailField(_l("E-mail"), validators=EMAIL)
+    # Optional for people registered at a desk with a phone number only; the service refuses
+    # to empty an address that is there.
+    email = EmailField(_l("E-mail"), validators=[Optional(), *EMAIL[1:]])
     comune_id = SelectField(_l("Comune di residenza"), coerce=_coerce_int, validators=[Optional()])
     codice_fiscale = StringField(_l("Codice fiscale (facoltativo)"), validators=CODICE_FISCALE)
     locale = SelectField(
@@ -136,13 +183,15 @@ class InvitationForm(FlaskForm):
     )
 
 
-class AcceptInvitationForm(FlaskForm):
-    full_name = StringField(_l("Nome e cognome"), validators=NAME)
-    password = PasswordField(
+def new_password_field() -> PasswordField:
+    return PasswordField(
         _l("Scegli una password"),
         validators=[DataRequired(_l("Scegli una password.")), Length(max=128)],
     )
-    password_confirm = PasswordField(
+
+
+def password_confirm_field() -> PasswordField:
+    return PasswordField(
         _l("Ripeti la password"),
         validators=[
             DataRequired(_l("Ripeti la password.")),
@@ -151,5 +200,87 @@ class AcceptInvitationForm(FlaskForm):
     )
 
 
+class AcceptInvitationForm(FlaskForm):
+    full_name = StringField(_l("Nome e cognome"), validators=NAME)
+    password = new_password_field()
+    password_confirm = password_confirm_field()
+
+
 class ConfirmForm(FlaskForm):
     """A form with nothing but its CSRF token (sign out, revoke)."""
+
+
+# -- assisted registration at a desk ---------------------------------------------------------------
+
+PERSON_NAME = [
+    DataRequired(_l("Scrivi nome e cognome della persona.")),
+    Length(max=120, message=_l("Al massimo 120 caratteri.")),
+    Regexp(r"^[^\x00-\x1f\x7f<>]*$", message=_l("Il nome contiene caratteri non ammessi.")),
+]
+
+
+class AssistedRegistrationForm(FlaskForm):
+    """An operator registers a citizen: the service checks everything again."""
+
+    full_name = StringField(_l("Nome e cognome"), validators=PERSON_NAME)
+    comune_id = SelectField(
+        _l("Comune di residenza"),
+        coerce=_coerce_int,
+        validators=[InputRequired(_l("Scegli il comune dall'elenco."))],
+    )
+    phone = TelField(
+        _l("Numero di telefono"),
+        validators=[
+            Optional(),
+            Length(max=30, message=_l("Al massimo 30 caratteri.")),
+            NO_CONTROL_CHARACTERS,
+        ],
+    )
+    email = EmailField(
+        _l("E-mail (facoltativa)"),
+        validators=[
+            Optional(),
+            Length(max=254, message=_l("Indirizzo troppo lungo.")),
+            Email(message=_l("Indirizzo e-mail non valido, per esempio nome@esempio.it.")),
+        ],
+    )
+    codice_fiscale = StringField(_l("Codice fiscale (facoltativo)"), validators=CODICE_FISCALE)
+    privacy_version = HiddenField()
+    consent_method = RadioField(
+        _l("Come ha ricevuto l'informativa"),
+        choices=[
+            SelectChoice("read_aloud", _l("Letta ad alta voce dall'operatore")),
+            SelectChoice("paper", _l("Letta e firmata su carta")),
+        ],
+        # Checked here with an Italian message (WTForms' own is English).
+        validate_choice=False,
+        validators=[
+            AnyOf(
+                ["read_aloud", "paper"],
+                message=_l("Indica come la persona ha ricevuto l'informativa."),
+            )
+        ],
+    )
+    consent_given = BooleanField(
+        _l("La persona ha ricevuto l'informativa e acconsente al trattamento dei suoi dati"),
+        validators=[
+            DataRequired(
+                _l("Senza il consenso della persona non si può registrare: spunta la casella.")
+            )
+        ],
+    )
+
+
+class ActivationForm(FlaskForm):
+    """A citizen registered at a desk chooses their password with the code on their sheet."""
+
+    username = StringField(_l("Numero di telefono o e-mail"), validators=USERNAME)
+    code = StringField(
+        _l("Codice di attivazione"),
+        validators=[
+            DataRequired(_l("Scrivi il codice che trovi sul foglio.")),
+            Length(max=32, message=_l("Il codice ha 8 caratteri.")),
+        ],
+    )
+    password = new_password_field()
+    password_confirm = password_confirm_field()

@@ -20,13 +20,19 @@ class User(db.Model):
     __tablename__ = "user_account"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(EmailType(254), unique=True)
+    # None for a person registered at a desk with a phone number only.
+    email: Mapped[str | None] = mapped_column(EmailType(254), unique=True)
+    # E.164 (+393331234567): what a person without e-mail signs in with.
+    phone: Mapped[str | None] = mapped_column(sa.String(20), unique=True)
     full_name: Mapped[str] = mapped_column(sa.String(120))
     comune_id: Mapped[int | None] = mapped_column(sa.ForeignKey("comune.id"), index=True)
     codice_fiscale: Mapped[str | None] = mapped_column(sa.String(16), unique=True)
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     locale: Mapped[str] = mapped_column(sa.String(5), default="it")
     email_verified_at: Mapped[datetime | None]
+    # Set when the person chose a password with an activation code from a desk: a person
+    # without e-mail has no address to verify.
+    activated_at: Mapped[datetime | None]
     # Bumped on password change and "sign out everywhere": older sessions stop working.
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -52,7 +58,13 @@ class User(db.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.deleted_at is None and self.email_verified_at is not None
+        confirmed = self.email_verified_at is not None or self.activated_at is not None
+        return self.deleted_at is None and confirmed
+
+    @property
+    def username(self) -> str:
+        """What the person signs in with: the e-mail address, else the phone number."""
+        return self.email or self.phone or ""
 
     def get_id(self) -> str:
         return f"{self.id}.{self.session_version}"
@@ -133,4 +145,27 @@ class Invitation(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column()
     accepted_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class ActivationCode(db.Model):
+    """A one-time code a desk hands a person registered there, to choose their password.
+
+    Only a keyed digest is kept; a code is used once, replaced by the next one issued, and
+    expires."""
+
+    __tablename__ = "activation_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    code_digest: Mapped[str] = mapped_column(sa.String(64))
+    issued_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None]
+    # Set when a newer code replaced this one.
     revoked_at: Mapped[datetime | None]

@@ -16,13 +16,14 @@ from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired
 
-from condiviso.accounts.models import Consent, RoleGrant, User
+from condiviso.accounts.models import ActivationCode, Consent, RoleGrant, User
 from condiviso.accounts.passwords import (
     hash_password,
     needs_rehash,
     password_problems,
     verify_password,
 )
+from condiviso.accounts.phones import is_email, normalize_phone
 from condiviso.accounts.roles import Role
 from condiviso.errors import CondivisoError, InvalidInput
 from condiviso.extensions import db
@@ -38,12 +39,16 @@ RESET_MAX_AGE = 3600
 
 
 class SignInRefused(CondivisoError):
-    """Wrong e-mail or password: the message never says which."""
+    """Wrong username or password: the message never says which."""
 
     status = 400
 
-    def __init__(self) -> None:
-        super().__init__(_("E-mail o password non corretti."))
+    def __init__(self, by_phone: bool = False) -> None:
+        super().__init__(
+            _("Numero di telefono o password non corretti.")
+            if by_phone
+            else _("E-mail o password non corretti.")
+        )
 
 
 class EmailNotVerified(CondivisoError):
@@ -78,6 +83,24 @@ def find_user(email: str) -> User | None:
     return db.session.scalar(
         sa.select(User).where(User.email == normalize_email(email), User.deleted_at.is_(None))
     )
+
+
+def find_by_username(username: str) -> User | None:
+    """The person who signs in with `username`: an e-mail address or a phone number."""
+    if is_email(username):
+        return find_user(username)
+    phone = normalize_phone(username)
+    if phone is None:
+        return None
+    return db.session.scalar(sa.select(User).where(User.phone == phone, User.deleted_at.is_(None)))
+
+
+def username_key(username: str) -> str:
+    """One spelling of a username, for counting attempts: `333 1234567` and `+393331234567`
+    spend the same allowance."""
+    if is_email(username):
+        return normalize_email(username)
+    return normalize_phone(username) or username.strip()
 
 
 def get_user(user_id: int) -> User | None:
@@ -126,7 +149,7 @@ def clean_comune(comune_id: Any) -> int:
     return comune.id
 
 
-def check_new_password(password: str, email: str, name: str | None = None) -> None:
+def check_new_password(password: str, email: str | None, name: str | None = None) -> None:
     problems = password_problems(password, email=email, name=name)
     if problems:
         raise InvalidInput({"password": problems})
@@ -210,16 +233,23 @@ def _email_token(purpose: str) -> Any:
     return token_serializer(purpose, current_tenant().id)
 
 
+def verification_url(user: User, address: str) -> str:
+    """The link that confirms `address` as the person's e-mail (valid three days)."""
+    token = _email_token("verify-email").dumps({"u": user.id, "e": address})
+    return tenant_url(current_tenant(), f"/conferma-email/{token}")
+
+
 def send_verification(user: User, new_email: str | None = None) -> None:
     address = new_email or user.email
-    token = _email_token("verify-email").dumps({"u": user.id, "e": address})
+    if not address:
+        return  # registered with a phone number only: nothing to verify
     send_mail(
         current_tenant(),
         address,
         "verify_email",
         user.locale,
         user=user,
-        url=tenant_url(current_tenant(), f"/conferma-email/{token}"),
+        url=verification_url(user, address),
     )
 
 
@@ -253,14 +283,15 @@ def verify_email(token: str) -> User:
 # -- signing in and passwords ---------------------------------------------------------------------
 
 
-def authenticate(email: str, password: str) -> User:
-    """The user with this e-mail and password; `SignInRefused` otherwise, in the same time."""
-    user = find_user(email)
+def authenticate(username: str, password: str) -> User:
+    """The user with this e-mail (or phone number) and password; `SignInRefused` otherwise, in
+    the same time."""
+    user = find_by_username(username)
     valid = verify_password(user.password_hash if user else None, password)
     if user is None or not valid:
-        raise SignInRefused()
-    if user.email_verified_at is None:
-        raise EmailNotVerified(user.email)
+        raise SignInRefused(by_phone=not is_email(username))
+    if not user.is_active:
+        raise EmailNotVerified(user.email or "")
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = now()
@@ -273,10 +304,12 @@ def _password_fingerprint(user: User) -> str:
     return hashlib.sha256((user.password_hash or "none").encode()).hexdigest()[:16]
 
 
-def start_password_reset(email: str) -> None:
-    """Send a reset link if the address has an account; say nothing about it either way."""
-    user = find_user(email)
-    if user is None:
+def start_password_reset(username: str) -> None:
+    """Send a reset link if the e-mail address (or phone number) has an account with an
+    address; say nothing about it either way. A person without e-mail gets a new activation
+    code at a desk instead."""
+    user = find_by_username(username)
+    if user is None or not user.email:
         return
     token = _email_token("password-reset").dumps({"u": user.id, "p": _password_fingerprint(user)})
     send_mail(
@@ -329,10 +362,10 @@ def update_profile(
     comune_id: int | None,
     codice_fiscale: str | None,
     locale: str,
-    email: str,
+    email: str | None,
 ) -> bool:
-    """Save the person's details; a new e-mail address is used once confirmed. True when a
-    confirmation e-mail was sent."""
+    """Save the person's details; a new e-mail address is used once confirmed (a person
+    registered with a phone number may add one). True when a confirmation e-mail was sent."""
     errors: dict[str, list[str]] = {}
     if user.has_role(Role.CITIZEN) or comune_id is not None:
         try:
@@ -345,7 +378,9 @@ def update_profile(
         errors.update(error.errors)
     if locale not in current_app.config["LANGUAGES"]:
         errors["locale"] = [_("Lingua non disponibile.")]
-    email = normalize_email(email)
+    email = normalize_email(email or "")
+    if not email and user.email:
+        errors["email"] = [_("Scrivi il tuo indirizzo e-mail.")]
     if errors:
         raise InvalidInput(errors)
     user.full_name, user.comune_id, user.codice_fiscale, user.locale = (
@@ -355,7 +390,7 @@ def update_profile(
         locale,
     )
     db.session.commit()
-    if email != user.email:
+    if email and email != user.email:
         if find_user(email) is None:
             send_verification(user, new_email=email)
         return True
@@ -375,12 +410,15 @@ def delete_account(user: User, password: str) -> None:
 
 def anonymize(user: User) -> None:
     user.email = f"eliminato-{user.id}@anonimo.invalid"
+    user.phone = None
     user.full_name = _("Persona che ha eliminato l'account")
     user.codice_fiscale = None
     user.comune_id = None
     user.password_hash = None
     user.email_verified_at = None
+    user.activated_at = None
     user.deleted_at = now()
     user.session_version += 1
     user.grants.clear()
     db.session.execute(sa.delete(Consent).where(Consent.user_id == user.id))
+    db.session.execute(sa.delete(ActivationCode).where(ActivationCode.user_id == user.id))

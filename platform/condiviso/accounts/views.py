@@ -12,12 +12,14 @@ from condiviso.accounts.forms import (
     ChangePasswordForm,
     ConfirmForm,
     DeleteAccountForm,
+    DistrictLoginForm,
     EmailForm,
-    LoginForm,
     ProfileForm,
     RegistrationForm,
     ResetPasswordForm,
+    UsernameForm,
 )
+from condiviso.accounts.phones import display_phone, is_email
 from condiviso.accounts.roles import Audience, allow, role_label
 from condiviso.errors import CondivisoError, InvalidInput
 from condiviso.forms import attach_errors, invalid, select_choices
@@ -96,10 +98,10 @@ def resend_verification():
 @allow(Audience.GUESTS)
 @limited("10/minute", "100/hour", scope="login")
 def login():
-    form = LoginForm()
+    form = DistrictLoginForm()
     unverified = None
     if form.validate_on_submit():
-        account_key = per_site_and_email(form.email.data)
+        account_key = per_site_and_email(services.username_key(form.email.data))
         refuse_if_spent(FAILED_SIGN_INS, account_key, "login-email")
         try:
             user = services.authenticate(form.email.data, form.password.data)
@@ -130,11 +132,16 @@ def logout():
 @allow(Audience.GUESTS)
 @limited("5/minute", "30/hour", scope="reset")
 def forgot_password():
-    form = EmailForm()
+    form = UsernameForm()
     if form.validate_on_submit():
-        enforce("3/hour", per_site_and_email(form.email.data), "reset-email")
+        enforce("3/hour", per_site_and_email(services.username_key(form.email.data)), "reset-email")
         services.start_password_reset(form.email.data)
-        return render_template("accounts/check_inbox.html", email=form.email.data, reset=True)
+        return render_template(
+            "accounts/check_inbox.html",
+            email=form.email.data,
+            reset=True,
+            by_phone=not is_email(form.email.data),
+        )
     return render_template("accounts/forgot_password.html", form=form), invalid(form)
 
 
@@ -200,6 +207,7 @@ def account():
         form=form,
         roles=roles,
         password_form=ChangePasswordForm(prefix="pw"),
+        phone=display_phone(user.phone) if user.phone else None,
     ), invalid(form)
 
 
@@ -222,7 +230,11 @@ def change_password():
     profile.comune_id.choices = _comune_choices(_("Nessun comune"))
     roles = [role_label(role) for role in sorted(user.roles)]
     return render_template(
-        "accounts/account.html", form=profile, roles=roles, password_form=form
+        "accounts/account.html",
+        form=profile,
+        roles=roles,
+        password_form=form,
+        phone=display_phone(user.phone) if user.phone else None,
     ), 400
 
 

@@ -26,7 +26,7 @@ def record_access(
     actor = current_user if has_request_context() and current_user.is_authenticated else None
     row = AccessAudit(
         actor_user_id=getattr(actor, "id", None),
-        actor_label=(f"{actor.full_name} <{actor.email}>" if actor is not None else "system"),
+        actor_label=(f"{actor.full_name} <{actor.username}>" if actor is not None else "system"),
         action=action,
         record_type=record_type,
         record_id=str(record_id),

@@ -56,6 +56,16 @@ def admin_entries(tenant: TenantInfo) -> list[NavEntry]:
     admin = frozenset({Role.DISTRICT_ADMIN})
     core = [
         NavEntry(
+            _("Registra una persona"),
+            "assisted.register",
+            order=5,
+            roles=frozenset({Role.OPERATOR, Role.DISTRICT_ADMIN}),
+            description=_(
+                "Per chi si presenta allo sportello, anche senza e-mail: registra la persona, "
+                "il suo consenso e stampa il foglio di benvenuto."
+            ),
+        ),
+        NavEntry(
             _("Personale"),
             "staff_admin.staff_list",
             order=10,

@@ -1,0 +1,167 @@
+"""The desk's pages (register a citizen, print their welcome sheet, issue a new code) and the
+citizen's activation page.
+
+The activation code is shown once: registering or issuing a new code puts it in the operator's
+session and redirects to the sheet, whose GET takes it out again. Reloading the sheet, or
+opening it later, shows it without the code; only a POST ("crea un nuovo codice") makes another,
+and the old one stops working. The sheet with a code is never cached by the browser."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user
+
+from condiviso.accounts import assisted, services
+from condiviso.accounts.forms import ActivationForm, AssistedRegistrationForm, ConfirmForm
+from condiviso.accounts.phones import display_phone
+from condiviso.accounts.roles import Audience, Role, allow
+from condiviso.errors import InvalidInput
+from condiviso.forms import attach_errors, invalid, select_choices
+from condiviso.i18n import LOCALE_SESSION_KEY
+from condiviso.legal.services import current_page
+from condiviso.ratelimit import count, limited, per_site_and_email, refuse_if_spent
+from condiviso.tenancy import current_tenant
+
+blueprint = Blueprint("assisted", __name__)
+
+DESK = (Role.OPERATOR, Role.DISTRICT_ADMIN)
+CODE_SESSION_KEY = "assisted_code"
+# Wrong codes allowed per username, from any address: an 8-character code cannot be guessed.
+FAILED_ACTIVATIONS = "10/hour"
+
+
+def _registration_form() -> AssistedRegistrationForm:
+    form = AssistedRegistrationForm()
+    form.comune_id.choices = select_choices(
+        [("", _("Scegli il comune")), *services.comuni_choices()]
+    )
+    return form
+
+
+def _version(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and len(value) < 9 else None
+
+
+@blueprint.route("/operatore/registra", methods=["GET", "POST"])
+@allow(*DESK)
+@limited("30/minute", "500/day", scope="assisted-register")
+def register():
+    """An operator registers a citizen sitting at the desk."""
+    form = _registration_form()
+    existing = None
+    if form.validate_on_submit():
+        try:
+            registration = assisted.register_at_desk(
+                {
+                    "full_name": form.full_name.data,
+                    "comune_id": form.comune_id.data,
+                    "phone": form.phone.data,
+                    "email": form.email.data,
+                    "codice_fiscale": form.codice_fiscale.data,
+                    "consent_method": form.consent_method.data,
+                    "consent_given": form.consent_given.data,
+                    "privacy_version": _version(form.privacy_version.data),
+                },
+                current_user._get_current_object(),
+            )
+        except assisted.AlreadyRegistered as error:
+            attach_errors(form, error)
+            existing = error.existing
+        except InvalidInput as error:
+            attach_errors(form, error)
+        else:
+            _hold_code(registration.user.id, registration.code)
+            flash(
+                _("Registrazione completata: %(name)s.", name=registration.user.full_name),
+                "success",
+            )
+            return redirect(url_for("assisted.welcome", user_id=registration.user.id))
+    privacy = current_page("privacy", assisted.DESK_LOCALE)
+    form.privacy_version.data = str(privacy.version) if privacy else ""
+    return render_template(
+        "accounts/assisted_register.html",
+        form=form,
+        privacy=privacy,
+        existing=existing,
+        existing_sheet=existing is not None and assisted.may_get_code(existing),
+    ), invalid(form)
+
+
+def _hold_code(user_id: int, code: str) -> None:
+    session[CODE_SESSION_KEY] = {"user_id": user_id, "code": code}
+
+
+def _take_code(user_id: int) -> str | None:
+    held = session.get(CODE_SESSION_KEY)
+    if isinstance(held, dict) and held.get("user_id") == user_id:
+        session.pop(CODE_SESSION_KEY)
+        return str(held.get("code"))
+    return None
+
+
+@blueprint.get("/operatore/cittadini/<int:user_id>/benvenuto")
+@allow(*DESK)
+def welcome(user_id: int):
+    """The one-page sheet the citizen takes home; the code only right after it was made."""
+    citizen = assisted.citizen_for_desk(user_id)
+    code = _take_code(user_id)
+    response = render_template(
+        "accounts/welcome_sheet.html",
+        citizen=citizen,
+        district=current_tenant().display_name,
+        username=display_phone(citizen.phone) if citizen.phone else citizen.email,
+        by_phone=citizen.phone is not None,
+        code=assisted.format_code(code) if code else None,
+        expires=assisted.current_code_expiry(citizen),
+        activation_url=assisted.activation_url(),
+        operator=current_user.full_name,
+        today=services.now(),
+        confirm=ConfirmForm(),
+    )
+    return response, 200, {"Cache-Control": "no-store"}
+
+
+@blueprint.post("/operatore/cittadini/<int:user_id>/nuovo-codice")
+@allow(*DESK)
+@limited("30/minute", scope="assisted-code")
+def new_code(user_id: int):
+    """A new code for a citizen who lost the sheet or forgot the password."""
+    if ConfirmForm().validate_on_submit():
+        code = assisted.renew_code(user_id, current_user._get_current_object())
+        _hold_code(user_id, code)
+        flash(_("Nuovo codice creato: quello precedente non vale più."), "success")
+    return redirect(url_for("assisted.welcome", user_id=user_id))
+
+
+@blueprint.route("/attiva", methods=["GET", "POST"])
+@allow(Audience.GUESTS)
+@limited("10/minute", "60/hour", scope="activate")
+def activate():
+    """The citizen chooses a password with the code from the welcome sheet, and is in."""
+    form = ActivationForm()
+    if form.validate_on_submit():
+        account_key = per_site_and_email(services.username_key(form.username.data))
+        refuse_if_spent(FAILED_ACTIVATIONS, account_key, "activate-username")
+        try:
+            user = assisted.activate(form.username.data, form.code.data, form.password.data)
+        except InvalidInput as error:
+            attach_errors(form, error)
+        except assisted.ActivationRefused as error:
+            count(FAILED_ACTIVATIONS, account_key, "activate-username")
+            form.form_errors.append(error.message)
+        else:
+            login_user(user)
+            session[LOCALE_SESSION_KEY] = user.locale
+            flash(
+                _(
+                    "Benvenuto, %(name)s: il tuo account è attivo. La prossima volta accedi con "
+                    "%(username)s e la password che hai scelto.",
+                    name=user.full_name,
+                    username=display_phone(user.phone) if user.phone else user.email,
+                ),
+                "success",
+            )
+            return redirect(url_for("accounts.account"))
+    status = 400 if form.form_errors else invalid(form)
+    return render_template("accounts/activate.html", form=form), status
