@@ -13,12 +13,13 @@ from collections.abc import Iterable, Mapping
 from datetime import date, time
 from typing import Any
 
+import marshmallow as ma
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from condiviso.errors import InvalidInput, NotFound
 from condiviso.extensions import db
-from condiviso.validation import CONTROL_CHARACTERS, clean_text
+from condiviso.validation import CONTROL_CHARACTERS, PHONE_NUMBER, clean_text, deliverable_email
 from plugins.social_point.models import Closure, Duty, Mode, OpeningHours, SocialPoint
 
 
@@ -34,6 +35,41 @@ def get_point(point_id: int, active_only: bool = True) -> SocialPoint:
     if point is None or (active_only and not point.active):
         raise NotFound(_("Il Social Point che cerchi non esiste."))
     return point
+
+
+def operators() -> list:
+    """The people who may be put on duty: everyone with the operator role."""
+    from condiviso.accounts.models import RoleGrant, User
+    from condiviso.accounts.roles import Role
+
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .join(RoleGrant, RoleGrant.user_id == User.id)
+            .where(RoleGrant.role == Role.OPERATOR.value, User.deleted_at.is_(None))
+            .order_by(User.full_name)
+            .distinct()
+        )
+    )
+
+
+def bookings_on_closures(point: SocialPoint) -> dict[date, int]:
+    """How many appointments still stand on each day the desk is closed."""
+    from plugins.social_point.models import HOLDS_SLOT, Booking
+
+    return dict(
+        db.session.execute(
+            sa.select(Booking.day, sa.func.count())
+            .join(Closure, Closure.day == Booking.day)
+            .where(
+                Closure.point_id == point.id,
+                Booking.point_id == point.id,
+                HOLDS_SLOT,
+                Booking.walk_in.is_(False),
+            )
+            .group_by(Booking.day)
+        ).all()
+    )
 
 
 def _clock(value: Any) -> time | None:
@@ -74,11 +110,10 @@ def clean_hours(rows: Iterable[Mapping[str, Any]], errors: dict[str, list[str]])
 
 
 def save_point(data: Mapping[str, Any], point: SocialPoint | None = None) -> SocialPoint:
-    """Create or change a desk: name, comune_id, address, accessibility notes, step_free,
-    parking, slot_minutes, modes, notice_hours, active, hours [{weekday, opens, closes}] and
-    duties [{user_id, weekday}]. All checked before anything changes. The caller commits."""
-    from condiviso.accounts.models import RoleGrant, User
-    from condiviso.accounts.roles import Role
+    """Create or change a desk: name, comune_id, address, phone, email, accessibility notes,
+    step_free, parking, slot_minutes, modes, notice_hours, active, hours [{weekday, opens,
+    closes}] and duties [{user_id, weekday}]. All checked before anything changes. The caller
+    commits."""
     from condiviso.territory.models import Comune
 
     errors: dict[str, list[str]] = {}
@@ -87,6 +122,15 @@ def save_point(data: Mapping[str, Any], point: SocialPoint | None = None) -> Soc
         "address": clean_text(data, "address", errors, 200, required=True),
         "accessibility_notes": clean_text(data, "accessibility_notes", errors, 500),
     }
+    values["phone"] = clean_text(data, "phone", errors, 30)
+    if values["phone"] and not PHONE_NUMBER.match(values["phone"]):
+        errors["phone"] = [_("Scrivi un numero di telefono valido.")]
+    values["email"] = clean_text(data, "email", errors, 254)
+    if values["email"]:
+        try:
+            deliverable_email(values["email"])
+        except ma.ValidationError as error:
+            errors["email"] = [str(m) for m in error.messages]
     comune_id = data.get("comune_id")
     if not isinstance(comune_id, int) or db.session.get(Comune, comune_id) is None:
         errors["comune_id"] = [_("Scegli il comune dall'elenco.")]
@@ -108,13 +152,7 @@ def save_point(data: Mapping[str, Any], point: SocialPoint | None = None) -> Soc
     values["active"] = bool(data.get("active", True))
     hours = clean_hours(data.get("hours") or [], errors)
     duties = []
-    operator_ids = set(
-        db.session.scalars(
-            sa.select(RoleGrant.user_id)
-            .join(User, User.id == RoleGrant.user_id)
-            .where(RoleGrant.role == Role.OPERATOR.value, User.deleted_at.is_(None))
-        )
-    )
+    operator_ids = {operator.id for operator in operators()}
     for index, duty in enumerate(data.get("duties") or []):
         if duty.get("user_id") not in operator_ids or duty.get("weekday") not in range(7):
             errors[f"duties.{index}"] = [_("Scegli un operatore e un giorno dall'elenco.")]
@@ -154,3 +192,11 @@ def add_closure(point: SocialPoint, day: Any, reason: Any) -> Closure:
     db.session.add(closure)
     db.session.flush()
     return closure
+
+
+def remove_closure(point: SocialPoint, closure_id: int) -> None:
+    closure = next((c for c in point.closures if c.id == closure_id), None)
+    if closure is None:
+        raise NotFound(_("Questa chiusura non esiste."))
+    point.closures.remove(closure)
+    db.session.flush()

@@ -40,6 +40,8 @@ class SocialPoint(db.Model):
     name: Mapped[str] = mapped_column(sa.String(120), unique=True)
     comune_id: Mapped[int] = mapped_column(sa.ForeignKey("comune.id"), index=True)
     address: Mapped[str] = mapped_column(sa.String(200))
+    phone: Mapped[str | None] = mapped_column(sa.String(30))
+    email: Mapped[str | None] = mapped_column(sa.String(254))
     accessibility_notes: Mapped[str | None] = mapped_column(sa.String(500))
     step_free: Mapped[bool] = mapped_column(default=False)
     parking: Mapped[bool] = mapped_column(default=False)
@@ -143,6 +145,8 @@ class Booking(db.Model):
     )
     guest_name: Mapped[str | None] = mapped_column(sa.String(120))
     guest_phone: Mapped[str | None] = mapped_column(sa.String(30))
+    # A guest reaches their appointment through a private link; only its digest is kept.
+    guest_token_digest: Mapped[str | None] = mapped_column(sa.String(64))
     topic: Mapped[str | None] = mapped_column(sa.String(500))
     booked_by_user_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("user_account.id", ondelete="SET NULL")

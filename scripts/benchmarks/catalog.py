@@ -61,6 +61,7 @@ from common import (
     open_app,
     print_summary,
     say,
+    signed_in_client,
 )
 from flask import Flask
 from werkzeug.test import Client
@@ -357,23 +358,13 @@ def client_for(app: Flask, who: str) -> Client:
     clients = app.extensions.setdefault("bench_clients", {})
     if who in clients:
         return clients[who]
-    client = clients[who] = app.test_client()
-    client.environ_base.update(REMOTE_ADDR=f"10.9.9.{len(clients)}")
+    address = f"10.9.9.{len(clients) + 1}"
     if who == "guest":
-        return client
-    page = client.get("/accedi", base_url=f"https://{HOST}")
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.text)
-    if token is None:
-        raise BenchError(f"no sign-in form at https://{HOST}/accedi ({page.status_code})")
-    response = client.post(
-        "/accedi",
-        base_url=f"https://{HOST}",
-        data={"email": f"{who}@esempio.example.org", "password": PASSWORD, "csrf_token": token[1]},
-        headers={"Referer": f"https://{HOST}/accedi"},  # CSRF over HTTPS checks the referrer
-    )
-    if response.status_code != 302:
-        alert = re.findall(r"(?:invalid-feedback|alert)[^>]*>([^<]+)", response.text)
-        raise BenchError(f"{who} could not sign in ({response.status_code}: {alert})")
+        client = app.test_client()
+        client.environ_base.update(REMOTE_ADDR=address)
+    else:
+        client = signed_in_client(app, HOST, f"{who}@esempio.example.org", PASSWORD, address)
+    clients[who] = client
     return client
 
 

@@ -9,6 +9,7 @@ at 127.0.0.1:6379, or BENCH_POSTGRES_URL and BENCH_REDIS_URL. Their databases ar
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ import redis
 import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.pool import NullPool
+from werkzeug.test import Client
 
 from condiviso.app import create_app
 from condiviso.extensions import db
@@ -36,6 +38,32 @@ class BenchError(RuntimeError):
 
 def say(message: str = "") -> None:
     print(message, flush=True)
+
+
+def csrf_token(html: str) -> str | None:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    return match[1] if match else None
+
+
+def signed_in_client(app: Flask, host: str, email: str, password: str, address: str) -> Client:
+    """A client of `app` on `host` from the IP `address` (rate limits count per address),
+    signed in through the real form over HTTPS, as in production."""
+    client = app.test_client()
+    client.environ_base.update(REMOTE_ADDR=address)
+    page = client.get("/accedi", base_url=f"https://{host}")
+    token = csrf_token(page.text)
+    if token is None:
+        raise BenchError(f"no sign-in form at https://{host}/accedi ({page.status_code})")
+    response = client.post(
+        "/accedi",
+        base_url=f"https://{host}",
+        data={"email": email, "password": password, "csrf_token": token},
+        headers={"Referer": f"https://{host}/accedi"},  # CSRF over HTTPS checks the referrer
+    )
+    if response.status_code != 302:
+        alert = re.findall(r"(?:invalid-feedback|alert)[^>]*>([^<]+)", response.text)
+        raise BenchError(f"{email} could not sign in ({response.status_code}: {alert})")
+    return client
 
 
 def deployment_settings(instance: Path, backend: str) -> dict[str, str]:

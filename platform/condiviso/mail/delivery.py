@@ -6,6 +6,8 @@ import logging
 import smtplib
 import ssl
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
@@ -33,7 +35,22 @@ def sender_identity(tenant: TenantInfo | None) -> tuple[str, str | None]:
     return name, reply_to
 
 
-def build_message(tenant: TenantInfo | None, to: str, subject: str, text: str) -> EmailMessage:
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with an e-mail, e.g. an appointment as `text/calendar`."""
+
+    filename: str
+    content_type: str  # "maintype/subtype", parameters after a semicolon
+    data: bytes
+
+
+def build_message(
+    tenant: TenantInfo | None,
+    to: str,
+    subject: str,
+    text: str,
+    attachments: Sequence[Attachment] = (),
+) -> EmailMessage:
     name, reply_to = sender_identity(tenant)
     config = current_app.config
     message = EmailMessage()
@@ -47,6 +64,17 @@ def build_message(tenant: TenantInfo | None, to: str, subject: str, text: str) -
     if tenant is not None:
         message["X-Condiviso-Tenant"] = tenant.slug
     message.set_content(text)
+    for attachment in attachments:
+        kind, _, parameters = attachment.content_type.partition(";")
+        maintype, subtype = kind.strip().split("/")
+        params = dict(p.strip().split("=", 1) for p in parameters.split(";") if "=" in p)
+        message.add_attachment(
+            attachment.data,
+            maintype=maintype,
+            subtype=subtype,
+            filename=attachment.filename,
+            params=params,
+        )
     return message
 
 
@@ -88,7 +116,14 @@ def _send_smtp(message: EmailMessage, config) -> None:
         client.send_message(message)
 
 
-def send_mail(tenant: TenantInfo | None, to: str, template: str, locale: str, **context) -> None:
+def send_mail(
+    tenant: TenantInfo | None,
+    to: str,
+    template: str,
+    locale: str,
+    attachments: Sequence[Attachment] = (),
+    **context,
+) -> None:
     """Render `mail/<template>.txt` in `locale` and deliver it on behalf of `tenant`."""
     subject, body = render_mail(template, locale, tenant=tenant, **context)
-    deliver(build_message(tenant, to, subject, body))
+    deliver(build_message(tenant, to, subject, body, attachments))

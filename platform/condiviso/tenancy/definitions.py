@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import marshmallow as ma
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
@@ -200,6 +201,11 @@ def apply_definition(path: str | Path, actor: str, create_only: bool = False) ->
     with tenant_context(slug) as tenant:
         report.changes += sync_comuni(definition["comuni"])
         db.session.commit()
+        if definition["sample"] and current_app.config["CONDIVISO_ENV"] != "production":
+            # Before the plugins: their sample data may name sample people (operators on duty).
+            from condiviso.accounts.samples import ensure_sample_accounts
+
+            ensure_sample_accounts(slug)
         for name in [n for n in registry.order if n in clean_settings]:
             # One plugin at a time (required ones first), so that what it returns is known to
             # be its own.

@@ -1,0 +1,133 @@
+"""The operator's day at a desk: today's appointments in order, who came and who did not, and
+people who walk in without one, recorded in one step."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from condiviso.accounts.forms import ConfirmForm
+from condiviso.accounts.roles import allow
+from condiviso.errors import Conflict, InvalidInput, NotFound
+from plugins.social_point import desks, notices, services
+from plugins.social_point.models import BookingStatus, SocialPoint
+from plugins.social_point.views import STAFF, _user, blueprint, expired, status_label
+
+
+def _chosen_point(points: list[SocialPoint]) -> SocialPoint | None:
+    """The desk asked for (`?sportello=`), else the one the operator is on duty at today, else
+    the first."""
+    asked = request.values.get("sportello", "")
+    if asked.isdigit() and len(asked) < 10:
+        found = next((p for p in points if p.id == int(asked)), None)
+        if found is None:
+            abort(404)
+        return found
+    weekday = services.local_now().weekday()
+    me = _user().id
+    on_duty = [p for p in points if any(d.user_id == me and d.weekday == weekday for d in p.duties)]
+    return (on_duty or points or [None])[0]
+
+
+def _chosen_day() -> date:
+    today = services.local_now().date()
+    try:
+        day = date.fromisoformat(request.values.get("giorno", "")[:10])
+    except ValueError:
+        return today
+    return day if abs((day - today).days) <= 366 else today
+
+
+def _day_url(point: SocialPoint, day: date) -> str:
+    return url_for("social_point.day", sportello=point.id, giorno=day.isoformat())
+
+
+@blueprint.get("/operatore/giornata")
+@allow(*STAFF)
+def day():
+    return _day_page()
+
+
+def _day_page(walk_in_errors: dict | None = None, status: int = 200):
+    points = desks.points()
+    point = _chosen_point(points)
+    the_day = _chosen_day()
+    today = services.local_now().date()
+    return render_template(
+        "social_point/day.html",
+        points=points,
+        point=point,
+        day=the_day,
+        today=today,
+        previous=the_day - timedelta(days=1),
+        following=the_day + timedelta(days=1),
+        bookings=services.day_bookings(point, the_day) if point else [],
+        closed=next((c for c in point.closures if c.day == the_day), None) if point else None,
+        errors=walk_in_errors or {},
+        values=request.form if walk_in_errors else {},
+        confirm=ConfirmForm(),
+        label=status_label,
+        booked=BookingStatus.BOOKED.value,
+    ), status
+
+
+@blueprint.post("/operatore/giornata/accesso")
+@allow(*STAFF)
+def walk_in():
+    """Someone came without an appointment: record them as received now, in one step."""
+    points = desks.points()
+    point = _chosen_point(points)
+    if point is None:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        return _day_page(expired(), 400)
+    try:
+        services.walk_in(
+            point,
+            _user().id,
+            request.form.get("name"),
+            request.form.get("phone"),
+            request.form.get("topic"),
+        )
+    except InvalidInput as error:
+        return _day_page(error.errors, 400)
+    except Conflict as error:
+        return _day_page({"_schema": [error.message]}, 409)
+    flash(_("Accesso registrato."), "success")
+    return redirect(_day_url(point, services.local_now().date()))
+
+
+ACTIONS = {
+    "attended": _l("Segnato come svolto."),
+    "no_show": _l("Segnato come non presentato."),
+    "cancel": _l("Appuntamento disdetto."),
+}
+
+
+@blueprint.post("/operatore/appuntamenti/<int:booking_id>")
+@allow(*STAFF)
+def mark(booking_id: int):
+    """Mark an appointment: the citizen came, did not come, or it is cancelled by the desk."""
+    try:
+        booking = services.staff_booking(booking_id)
+    except NotFound:
+        abort(404)
+    action = request.form.get("azione", "")
+    back = _day_url(booking.point, booking.day)
+    if not ConfirmForm().validate_on_submit() or action not in ACTIONS:
+        flash(_("Il modulo è scaduto o incompleto: nulla è cambiato, riprova."), "danger")
+        return redirect(back)
+    try:
+        if action == "cancel":
+            services.cancel(booking, by_staff=True)
+            notices.tell(booking, "booking_cancelled")
+        else:
+            services.mark(booking, action)
+    except Conflict as error:
+        flash(error.message, "danger")
+        return redirect(back)
+    flash(str(ACTIONS[action]), "success")
+    return redirect(back + f"#appuntamento-{booking.id}")

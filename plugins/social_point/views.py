@@ -1,0 +1,387 @@
+"""Citizens and guests find a Social Point, pick a free time and book it; then they see, move
+or cancel their appointment. Operators book here too, on someone's behalf."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from condiviso.accounts.forms import ConfirmForm
+from condiviso.accounts.roles import Audience, Role, allow
+from condiviso.errors import Conflict, InvalidInput, NotFound
+from condiviso.ratelimit import limited
+from plugins.social_point import desks, notices, services
+from plugins.social_point.models import Booking, BookingStatus, SocialPoint
+
+blueprint = Blueprint("social_point", __name__, template_folder="templates")
+blueprint.add_app_template_global(notices.mode_label, "mode_label")
+
+DAYS_SHOWN = 7
+STAFF = (Role.OPERATOR, Role.DISTRICT_ADMIN)
+
+
+def _user():
+    return current_user._get_current_object() if current_user.is_authenticated else None
+
+
+def expired() -> dict[str, list[str]]:
+    return {"_schema": [_("Il modulo è scaduto: ricarica la pagina e riprova.")]}
+
+
+def is_staff() -> bool:
+    user = _user()
+    return user is not None and user.has_role(*STAFF)
+
+
+def _first_day() -> date:
+    """The first day shown (`?dal=2026-12-03`), never before today."""
+    today = services.local_now().date()
+    try:
+        asked = date.fromisoformat(request.args.get("dal", "")[:10])
+    except ValueError:
+        return today
+    return min(max(asked, today), today + timedelta(days=services.MAX_DAYS_AHEAD))
+
+
+def _point(point_id: int) -> SocialPoint:
+    try:
+        return desks.get_point(point_id)
+    except NotFound:
+        abort(404)
+
+
+@blueprint.get("/social-point")
+@allow(Audience.EVERYONE)
+def points():
+    return render_template("social_point/points.html", points=desks.points())
+
+
+def slot_page(point: SocialPoint, slot_link, moving: Booking | None = None):
+    """The desk with its free times for a week; `slot_link(slot)` is where each time leads."""
+    first = _first_day()
+    last = first + timedelta(days=DAYS_SHOWN - 1)
+    by_day: dict[date, list[services.Slot]] = {}
+    for slot in services.free_slots(point, first, last):
+        by_day.setdefault(slot.day, []).append(slot)
+    today = services.local_now().date()
+    return render_template(
+        "social_point/point.html",
+        point=point,
+        by_day=by_day,
+        first=first,
+        last=last,
+        previous=first - timedelta(days=DAYS_SHOWN) if first > today else None,
+        following=last + timedelta(days=1)
+        if last < today + timedelta(days=services.MAX_DAYS_AHEAD)
+        else None,
+        slot_link=slot_link,
+        moving=moving,
+    )
+
+
+@blueprint.get("/social-point/<int:point_id>")
+@allow(Audience.EVERYONE)
+def point(point_id: int):
+    desk = _point(point_id)
+    return slot_page(
+        desk, lambda slot: url_for("social_point.book", point_id=desk.id, orario=slot.key)
+    )
+
+
+def _find_citizen(contact: str):
+    """A registered citizen by e-mail or telephone, for staff booking on someone's behalf."""
+    import sqlalchemy as sa
+
+    from condiviso.accounts.models import User
+    from condiviso.accounts.phones import is_email, normalize_phone
+    from condiviso.extensions import db
+
+    contact = contact.strip()[:254]
+    if is_email(contact):
+        match = User.email == contact.lower()
+    else:
+        phone = normalize_phone(contact)
+        if phone is None:
+            return None
+        match = User.phone == phone
+    return db.session.scalar(sa.select(User).where(match, User.deleted_at.is_(None)))
+
+
+def _who(errors: dict[str, list[str]]) -> services.Who:
+    """Whom the appointment is for: the signed-in citizen; for staff, the citizen they name or
+    a guest; for a guest, their name and telephone after they read the privacy notice."""
+    form = request.form
+    user = _user()
+    if is_staff():
+        contact = form.get("citizen_contact", "")
+        if contact.strip():
+            citizen = _find_citizen(contact)
+            if citizen is None:
+                errors["citizen_contact"] = [
+                    _(
+                        "Nessun cittadino registrato con questo recapito: controllalo, oppure "
+                        "lascia vuoto e scrivi nome e telefono."
+                    )
+                ]
+                return services.Who()
+            return services.Who(citizen_id=citizen.id)
+        return services.Who(None, form.get("guest_name"), form.get("guest_phone"))
+    if user is not None:
+        return services.Who(citizen_id=user.id)
+    if not form.get("privacy"):
+        errors["privacy"] = [_("Per prenotare devi aver letto l'informativa sulla privacy.")]
+    return services.Who(None, form.get("guest_name"), form.get("guest_phone"))
+
+
+@blueprint.route("/social-point/<int:point_id>/prenota", methods=["GET", "POST"])
+@allow(Audience.EVERYONE)
+@limited("10/minute", "40/hour", scope="social-point-booking")
+def book(point_id: int):
+    desk = _point(point_id)
+    slot_key = (request.form if request.method == "POST" else request.args).get("orario", "")
+    parsed = services.parse_slot(slot_key)
+    if parsed is None:
+        flash(_("Scegli un giorno e un orario dall'elenco."), "warning")
+        return redirect(url_for("social_point.point", point_id=desk.id))
+    errors: dict[str, list[str]] = {}
+    values = request.form if request.method == "POST" else {"mode": desk.modes[0]}
+    if request.method == "POST":
+        if not ConfirmForm().validate_on_submit():
+            errors.update(expired())
+        else:
+            who = _who(errors)
+            if not errors:
+                try:
+                    booking = services.book(
+                        desk,
+                        slot_key,
+                        request.form.get("mode"),
+                        who,
+                        booked_by=_user().id if _user() else None,
+                        topic=request.form.get("topic") or None,
+                    )
+                except InvalidInput as error:
+                    errors = dict(error.errors)
+                except Conflict as error:
+                    errors = {"slot": [error.message]}
+                else:
+                    return _booked(booking)
+    return render_template(
+        "social_point/book.html",
+        point=desk,
+        slot_key=slot_key,
+        day=parsed[0],
+        start=parsed[1],
+        errors=errors,
+        values=values,
+        confirm=ConfirmForm(),
+        staff=is_staff(),
+    ), 400 if errors else 200
+
+
+def _booked(booking: Booking):
+    notices.tell(booking, "booking_confirmed")
+    if is_staff():
+        flash(_("Appuntamento prenotato."), "success")
+        return redirect(
+            url_for(
+                "social_point.day",
+                sportello=booking.point_id,
+                giorno=booking.day.isoformat(),
+            )
+        )
+    if booking.citizen_user_id is not None:
+        flash(_("Appuntamento prenotato."), "success")
+        return redirect(url_for("social_point.my_booking", booking_id=booking.id))
+    return redirect(
+        url_for(
+            "social_point.guest_booking", booking_id=booking.id, token=booking.guest_token, nuovo=1
+        )
+    )
+
+
+# -- the citizen's appointments ------------------------------------------------------------------
+
+
+@blueprint.get("/i-miei-appuntamenti")
+@allow(Audience.SIGNED_IN)
+def my_bookings():
+    today = services.local_now().date()
+    items = services.citizen_bookings(_user().id)
+    upcoming = [b for b in reversed(items) if b.day >= today and b.status == "booked"]
+    past = [b for b in items if b not in upcoming]
+    return render_template(
+        "social_point/my_bookings.html", upcoming=upcoming, past=past, label=status_label
+    )
+
+
+def _citizen_booking(booking_id: int) -> Booking:
+    try:
+        return services.citizen_booking(_user().id, booking_id)
+    except NotFound:
+        abort(404)
+
+
+def _guest_booking(booking_id: int, token: str) -> Booking:
+    try:
+        return services.guest_booking(booking_id, token[:64])
+    except NotFound:
+        abort(404)
+
+
+def _booking_page(booking: Booking, links: dict[str, str]):
+    """One appointment, with cancel and move while the notice allows, for its citizen or guest."""
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        if not ConfirmForm().validate_on_submit():
+            errors.update(expired())
+        else:
+            try:
+                services.cancel(booking)
+            except Conflict as error:
+                errors["_schema"] = [error.message]
+            else:
+                notices.tell(booking, "booking_cancelled")
+                flash(_("Appuntamento disdetto."), "success")
+                return redirect(links["self"])
+    return render_template(
+        "social_point/booking.html",
+        booking=booking,
+        point=booking.point,
+        links=links,
+        errors=errors,
+        confirm=ConfirmForm(),
+        changeable=services.changeable(booking),
+        label=status_label,
+        new=request.args.get("nuovo") == "1",
+    ), 400 if errors else 200
+
+
+@blueprint.route("/i-miei-appuntamenti/<int:booking_id>", methods=["GET", "POST"])
+@allow(Audience.SIGNED_IN)
+def my_booking(booking_id: int):
+    booking = _citizen_booking(booking_id)
+    return _booking_page(
+        booking,
+        {
+            "self": url_for("social_point.my_booking", booking_id=booking.id),
+            "move": url_for("social_point.move_mine", booking_id=booking.id),
+            "ics": url_for("social_point.my_calendar", booking_id=booking.id),
+        },
+    )
+
+
+@blueprint.route("/appuntamenti/<int:booking_id>/<token>", methods=["GET", "POST"])
+@allow(Audience.EVERYONE)
+@limited("20/minute", scope="social-point-guest", methods=("GET", "POST"))
+def guest_booking(booking_id: int, token: str):
+    booking = _guest_booking(booking_id, token)
+    return _booking_page(
+        booking,
+        {
+            "self": url_for("social_point.guest_booking", booking_id=booking.id, token=token),
+            "move": url_for("social_point.move_guest", booking_id=booking.id, token=token),
+            "ics": url_for("social_point.guest_calendar", booking_id=booking.id, token=token),
+        },
+    )
+
+
+def _move(booking: Booking, self_link):
+    """Pick a new time (the desk's week of slots), then confirm it: the new time is booked
+    first, and the old one is freed only if that worked."""
+    if not services.changeable(booking):
+        flash(
+            _("Questo appuntamento non si può più spostare: telefona al Social Point."), "warning"
+        )
+        return redirect(self_link(booking))
+    slot_key = (request.form if request.method == "POST" else request.args).get("orario")
+    if slot_key is None:
+        return slot_page(
+            booking.point,
+            lambda slot: f"{request.path}?orario={slot.key}",
+            moving=booking,
+        )
+    parsed = services.parse_slot(slot_key)
+    if parsed is None:
+        return redirect(request.path)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        if not ConfirmForm().validate_on_submit():
+            errors.update(expired())
+        else:
+            try:
+                moved = services.move(booking, slot_key)
+            except InvalidInput as error:
+                errors = dict(error.errors)
+            except Conflict as error:
+                errors = {"slot": [error.message]}
+            else:
+                notices.tell(moved, "booking_moved", previous=booking)
+                flash(_("Appuntamento spostato."), "success")
+                return redirect(self_link(moved))
+    return render_template(
+        "social_point/move.html",
+        booking=booking,
+        point=booking.point,
+        slot_key=slot_key,
+        day=parsed[0],
+        start=parsed[1],
+        errors=errors,
+        confirm=ConfirmForm(),
+        back=self_link(booking),
+    ), 400 if errors else 200
+
+
+@blueprint.route("/i-miei-appuntamenti/<int:booking_id>/sposta", methods=["GET", "POST"])
+@allow(Audience.SIGNED_IN)
+@limited("10/minute", scope="social-point-move")
+def move_mine(booking_id: int):
+    return _move(
+        _citizen_booking(booking_id),
+        lambda b: url_for("social_point.my_booking", booking_id=b.id),
+    )
+
+
+@blueprint.route("/appuntamenti/<int:booking_id>/<token>/sposta", methods=["GET", "POST"])
+@allow(Audience.EVERYONE)
+@limited("10/minute", scope="social-point-move")
+def move_guest(booking_id: int, token: str):
+    return _move(
+        _guest_booking(booking_id, token),
+        lambda b: url_for("social_point.guest_booking", booking_id=b.id, token=token),
+    )
+
+
+def _calendar(booking: Booking) -> Response:
+    return Response(
+        notices.calendar_file(booking),
+        mimetype="text/calendar",
+        headers={"Content-Disposition": 'attachment; filename="appuntamento.ics"'},
+    )
+
+
+@blueprint.get("/i-miei-appuntamenti/<int:booking_id>/calendario.ics")
+@allow(Audience.SIGNED_IN)
+def my_calendar(booking_id: int):
+    return _calendar(_citizen_booking(booking_id))
+
+
+@blueprint.get("/appuntamenti/<int:booking_id>/<token>/calendario.ics")
+@allow(Audience.EVERYONE)
+def guest_calendar(booking_id: int, token: str):
+    return _calendar(_guest_booking(booking_id, token))
+
+
+def status_label(status: str) -> str:
+    return {
+        BookingStatus.BOOKED: _("prenotato"),
+        BookingStatus.ATTENDED: _("svolto"),
+        BookingStatus.NO_SHOW: _("non presentato"),
+        BookingStatus.CANCELLED: _("disdetto"),
+    }[BookingStatus(status)]
+
+
+from plugins.social_point import admin_views, desk_views  # noqa: E402, F401  (their routes)
