@@ -35,7 +35,8 @@ def _now() -> datetime:
 
 
 def _label(user) -> str:
-    return f"{user.full_name} <{user.email}>" if user is not None else _("Ospite")
+    # A citizen registered at a desk may have a phone number and no e-mail.
+    return f"{user.full_name} <{user.username}>" if user is not None else _("Ospite")
 
 
 def desk_of(service: Service) -> tuple[int | None, int | None]:
@@ -48,8 +49,13 @@ def desk_of(service: Service) -> tuple[int | None, int | None]:
 # -- asking ----------------------------------------------------------------------------------------
 
 
-def create_request(service: Service, user, data: Mapping[str, Any], token: str) -> Request:
-    """A new request, or the one this form already created (a double submission)."""
+def create_request(
+    service: Service, user, data: Mapping[str, Any], token: str, filed_by=None
+) -> Request:
+    """A new request, or the one this form already created (a double submission).
+
+    `filed_by`: the member of staff filing it for `user`, a citizen sitting with them (a care
+    plan's item, say); the same checks apply, and the request's history names who filed it."""
     existing = db.session.scalar(sa.select(Request).where(Request.submission_token == token))
     if existing is not None:
         return existing
@@ -99,7 +105,12 @@ def create_request(service: Service, user, data: Mapping[str, Any], token: str) 
         db.session.rollback()
         return db.session.scalar(sa.select(Request).where(Request.submission_token == token))
     request.events.append(
-        RequestEvent(actor_label=_label(user), status_from=None, status_to=Status.SENT.value)
+        RequestEvent(
+            actor_label=_label(filed_by or user),
+            status_from=None,
+            status_to=Status.SENT.value,
+            note=_("inserita da %(name)s", name=filed_by.full_name) if filed_by else None,
+        )
     )
     db.session.commit()
     _tell_citizen(request, "request_received")

@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 
 from condiviso.accounts.access import declared_access
+from condiviso.errors import NotFound
 from condiviso.extensions import db
 from condiviso.tenancy import tenant_context
 from plugins.cooperatives import services
@@ -60,6 +61,25 @@ MATRIX = {
     "/admin/servizi": PUBLISHERS,
     "/admin/servizi/nuovo": PUBLISHERS,
     "/admin/richieste": PUBLISHERS,
+    "/social-point": EVERYONE,
+    "/social-point/1": EVERYONE,
+    "/social-point/1/prenota?orario=2030-01-07T09:00": EVERYONE,
+    "/i-miei-appuntamenti": SIGNED_IN,
+    "/admin/social-point": {"district_admin"},
+    "/admin/social-point/nuovo": {"district_admin"},
+    "/admin/social-point/1": {"district_admin"},
+    "/operatore/giornata": {"district_admin", "operator"},
+    "/operatore/registra": {"district_admin", "operator"},
+    # User 1 of matrix-a is its citizen (the first person `districts` makes).
+    "/operatore/cittadini/1/benvenuto": {"district_admin", "operator"},
+    "/attiva": GUESTS,
+    "/admin/piani": {"district_admin", "operator"},
+    # User 1 of matrix-a is its citizen: their file and the forms to write in it.
+    "/admin/piani/persone/1": {"district_admin", "operator"},
+    "/admin/piani/persone/1/colloqui/nuovo": {"district_admin", "operator"},
+    "/admin/piani/persone/1/piani/nuovo": {"district_admin", "operator"},
+    "/il-mio-piano": SIGNED_IN,
+    "/i-miei-dati-sociali": SIGNED_IN,
 }
 # Pages of plugins that matrix-b has not enabled: there they are not found, for everyone.
 PLUGIN_PAGES = (
@@ -72,6 +92,13 @@ PLUGIN_PAGES = (
     "/admin/cooperative",
     "/admin/categorie",
     "/admin/accreditamenti",
+    "/social-point",
+    "/i-miei-appuntamenti",
+    "/admin/social-point",
+    "/operatore/giornata",
+    "/admin/piani",
+    "/il-mio-piano",
+    "/i-miei-dati-sociali",
 )
 
 
@@ -86,6 +113,13 @@ SAMPLES = {
     "/admin/accreditamenti/<int:accreditation_id>": "/admin/accreditamenti/1",
     "/servizi/<slug>": "/servizi/trasporto-matrice",
     "/servizi/<slug>/richiedi": "/servizi/trasporto-matrice/richiedi",
+    "/social-point/<int:point_id>": "/social-point/1",
+    "/social-point/<int:point_id>/prenota": "/social-point/1/prenota?orario=2030-01-07T09:00",
+    "/admin/social-point/<int:point_id>": "/admin/social-point/1",
+    "/operatore/cittadini/<int:user_id>/benvenuto": "/operatore/cittadini/1/benvenuto",
+    "/admin/piani/persone/<int:user_id>": "/admin/piani/persone/1",
+    "/admin/piani/persone/<int:user_id>/colloqui/nuovo": "/admin/piani/persone/1/colloqui/nuovo",
+    "/admin/piani/persone/<int:user_id>/piani/nuovo": "/admin/piani/persone/1/piani/nuovo",
 }
 UNLISTED = {
     "/lingua/<code>",
@@ -106,6 +140,19 @@ UNLISTED = {
     "/admin/richieste/<int:request_id>",
     "/le-mie-richieste/<int:request_id>",
     "/richieste/inviata/<int:request_id>/<token>",
+    "/i-miei-appuntamenti/<int:booking_id>",
+    "/i-miei-appuntamenti/<int:booking_id>/sposta",
+    "/i-miei-appuntamenti/<int:booking_id>/calendario.ics",
+    "/appuntamenti/<int:booking_id>/<token>",
+    "/appuntamenti/<int:booking_id>/<token>/sposta",
+    "/appuntamenti/<int:booking_id>/<token>/calendario.ics",
+    # Intakes and plans: 403 for every role but operators and the district admin, 404 for
+    # another district's ids, 404 for another citizen's plan (tests/care_plans/test_access.py).
+    "/admin/piani/colloqui/<int:intake_id>",
+    "/admin/piani/<int:plan_id>",
+    "/admin/piani/<int:plan_id>/pdf",
+    "/il-mio-piano/<int:plan_id>",
+    "/il-mio-piano/<int:plan_id>/pdf",
 }
 
 
@@ -131,10 +178,18 @@ def districts(app):
         app,
         "matrix-a",
         "Ambito A (matrice)",
-        plugins={"branding": {}, "cooperatives": {}, "catalog": {}, "requests": {}},
+        plugins={
+            "branding": {},
+            "cooperatives": {},
+            "catalog": {},
+            "requests": {},
+            "social_point": {},
+            "care_plans": {},
+        },
         comuni=[comune("012127", "Tradate")],
     )
     _network_of_one(app, "matrix-a")
+    _desk_of_one(app, "matrix-a")
     provision(app, "matrix-b", "Ambito B (matrice)", comuni=[comune("012127", "Tradate")])
     people = {}
     for role in ROLES:
@@ -179,6 +234,25 @@ def _network_of_one(app, slug):
                 slug="trasporto-matrice",
             )
             set_status(service, "published", None)
+            db.session.commit()
+
+
+def _desk_of_one(app, slug):
+    """Social Point 1, for the sample paths."""
+    from plugins.social_point.desks import get_point, save_point
+
+    with app.app_context(), tenant_context(slug):
+        try:
+            get_point(1)
+        except NotFound:
+            save_point(
+                {
+                    "name": "Sportello (matrice)",
+                    "comune_id": 1,
+                    "address": "Via Roma 1",
+                    "modes": ["in_person"],
+                }
+            )
             db.session.commit()
 
 
