@@ -57,7 +57,7 @@ URL_VALUES = {
 SERVICE_SLUG = "sad"
 # Buttons that act on a valid CSRF token alone (sign out, enable, revoke...): hostile fields
 # are ignored by design, so only forged or missing tokens are sent to them.
-BUTTONS = re.compile(r"/(esci|attiva|disattiva|revoca|verifica|rimuovi)$|/logo/rimuovi$")
+BUTTONS = re.compile(r"/(esci|attiva|disattiva|revoca|verifica|rimuovi|elimina)$|/logo/rimuovi$")
 
 
 def _path(rule) -> str:
@@ -166,3 +166,21 @@ def test_no_form_route_answers_500_or_changes_anything(app, people):
             if before is not None:
                 assert _state(app) == before, (who, path)
     assert exercised > 100
+
+
+def post_hostile(client, path: str, state, page: str | None = None, button: bool = False) -> int:
+    """Post every payload to `path`, the form's fields read from `page` (default: `path`):
+    never a 500, and invalid data leaves `state()` as it was. A `button` (a form that acts on
+    its token alone) gets only forged and missing tokens. Returns how many were posted."""
+    shown = client.get(page or path)
+    fields = set(FORM_FIELD.findall(shown.text)) if shown.status_code == 200 else set()
+    token = csrf_token(shown.text) if "csrf_token" in shown.text else "none"
+    posted = 0
+    for data, must_not_change in _payloads(fields, token, button or bool(BUTTONS.search(path))):
+        before = state() if must_not_change else None
+        response = client.post(path, data=data)
+        assert response.status_code < 500, (path, response.status_code, repr(data)[:80])
+        if must_not_change:
+            assert state() == before, (path, repr(data)[:80])
+        posted += 1
+    return posted
