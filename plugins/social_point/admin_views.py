@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.datastructures import MultiDict
 
 from condiviso.accounts.forms import ConfirmForm
@@ -206,10 +207,12 @@ def admin_add_closure(point_id: int):
     affected = desks.bookings_on_closures(point).get(closure.day, 0)
     if affected:
         flash(
-            _(
-                "Attenzione: in quel giorno ci sono %(n)d appuntamenti. Avvisa le persone e "
-                "disdici gli appuntamenti dalla giornata dell'operatore.",
-                n=affected,
+            ngettext(
+                "Attenzione: in quel giorno c'è %(num)d appuntamento. Avvisa la persona e "
+                "disdici l'appuntamento dalla giornata allo sportello.",
+                "Attenzione: in quel giorno ci sono %(num)d appuntamenti. Avvisa le persone e "
+                "disdici gli appuntamenti dalla giornata allo sportello.",
+                affected,
             ),
             "warning",
         )

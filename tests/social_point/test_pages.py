@@ -487,3 +487,16 @@ def test_an_operator_books_for_a_citizen_known_by_phone_only(mail_app, host_clie
     assert (status, booked_by) == ("booked", district["ids"]["operator"])
     day = operator.get(f"/operatore/giornata?sportello={district['point']}&giorno={_day(15)}")
     assert "Nella Senza Mail" in day.text and "+393471234567" in day.text
+
+
+def test_closing_a_day_with_appointments_warns_the_admin(mail_app, host_client, district):
+    client, _email, _user_id = _citizen(mail_app, host_client)
+    assert _book(client, district["point"], _slot(21, 9)).status_code == 302
+    admin = _signed_in(mail_app, host_client, district["people"]["district_admin"])
+    page = f"/admin/social-point/{district['point']}"
+    closed = post_form(
+        admin, f"{page}/chiusure", {"day": _day(21).isoformat(), "reason": "Sciopero"}, page=page
+    )
+    assert closed.status_code == 302
+    shown = admin.get(page).text
+    assert "c&#39;è 1 appuntamento" in shown and "1 appuntamento da gestire" in shown
