@@ -70,3 +70,10 @@ def condiviso_admin_pages(tenant: TenantInfo):
 def condiviso_periodic_jobs(tenant: TenantInfo):
     """The review reminder runs on every clock tick; it sends each reminder once."""
     return [REVIEW_REMINDERS]
+
+
+@hookimpl
+def condiviso_account_erased(tenant: TenantInfo, user):
+    from plugins.care_plans.services import erase_person
+
+    erase_person(user.id)

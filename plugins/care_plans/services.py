@@ -268,3 +268,17 @@ def who_looked(user) -> list[AccessAudit]:
     """Staff reads and changes of the person's intakes and plans, newest first."""
     rows = [row for kind in RECORD_TYPES for row in accesses(kind, subject_user_id=user.id)]
     return sorted(rows, key=lambda row: row.id, reverse=True)
+
+
+# -- erasure ---------------------------------------------------------------------------------------
+
+
+def erase_person(citizen_id: int) -> None:
+    """A person deleted their account: their intake interviews go, and their plans lose goals
+    and notes and are closed (no more review reminders); the services, costs and who paid stay,
+    anonymous, as the district's record of what it funded. The caller commits."""
+    db.session.execute(sa.delete(Intake).where(Intake.citizen_user_id == citizen_id))
+    for plan in plans_of(citizen_id):
+        plan.goals = None
+        plan.notes = None
+        plan.status = PlanStatus.CLOSED.value

@@ -59,3 +59,10 @@ def condiviso_record_actions(tenant: TenantInfo, record_type: str, record):
     if record_type != "catalog.service":
         return None
     return [NavEntry(_("Chiedi questo servizio"), url=url_for("requests.ask", slug=record.slug))]
+
+
+@hookimpl
+def condiviso_account_erased(tenant: TenantInfo, user):
+    from plugins.requests.services import erase_person
+
+    erase_person(user)

@@ -353,3 +353,37 @@ def _tell_desk(request: Request, message: RequestMessage | None = None) -> None:
             message=message,
             url=tenant_url(current_tenant(), f"/admin/richieste/{request.id}"),
         )
+
+
+# -- erasure ---------------------------------------------------------------------------------------
+
+
+def erase_person(user) -> None:
+    """A person deleted their account: their requests keep service, desk, dates and status (the
+    district's record of what was asked and done), lose what the person wrote and how to reach
+    them; the open ones are withdrawn, so no desk works on a request nobody can follow. The
+    caller commits."""
+    label = _label(user)
+    erased = _("Persona che ha eliminato l'account")
+    requests = db.session.scalars(sa.select(Request).where(Request.requester_user_id == user.id))
+    for request in requests:
+        request.message = ""
+        request.preferred_times = None
+        request.guest_name = request.guest_phone = request.guest_email = None
+        if Status(request.status) in OPEN:
+            request.events.append(
+                RequestEvent(
+                    actor_label=erased,
+                    status_from=request.status,
+                    status_to=Status.CANCELLED.value,
+                    note=_("Annullata: la persona ha eliminato l'account."),
+                )
+            )
+            request.status = Status.CANCELLED.value
+        for message in request.messages:
+            if message.author_user_id == user.id:
+                message.body = ""
+                message.author_label = erased
+        for event in request.events:
+            if event.actor_label == label:
+                event.actor_label = erased

@@ -91,3 +91,10 @@ def condiviso_admin_pages(tenant: TenantInfo):
             description=_("Sportelli, orari, chiusure e operatori di turno."),
         ),
     ]
+
+
+@hookimpl
+def condiviso_account_erased(tenant: TenantInfo, user):
+    from plugins.social_point.services import erase_person
+
+    erase_person(user.id)

@@ -446,3 +446,21 @@ def mark(booking: Booking, status: str) -> None:
         raise Conflict(_("Questo appuntamento è stato disdetto."))
     booking.status = status
     db.session.commit()
+
+
+# -- erasure ---------------------------------------------------------------------------------------
+
+
+def erase_person(citizen_id: int, now: datetime | None = None) -> None:
+    """A person deleted their account: what they wrote goes from their appointments, and the
+    ones still to come are cancelled, so their slots are free for others; the past ones stay,
+    anonymous, in the desk's record of its days. The caller commits."""
+    now = now or local_now()
+    for booking in db.session.scalars(
+        sa.select(Booking).where(Booking.citizen_user_id == citizen_id)
+    ).unique():
+        booking.topic = None
+        upcoming = datetime.combine(booking.day, booking.start) > now
+        if booking.status == BookingStatus.BOOKED.value and upcoming:
+            booking.status = BookingStatus.CANCELLED.value
+            booking.cancelled_at = datetime.now(UTC)

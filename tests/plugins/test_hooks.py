@@ -307,3 +307,91 @@ def test_hook_condiviso_periodic_jobs(alpha):
     both = registry.hook(hook, {"reminders", "exports", "quiet"})(tenant=alpha)
     assert sorted(both) == [["exports.nightly"], ["reminders.send"]]
     assert registry.hook(hook, set())(tenant=alpha) == []
+
+
+def test_hook_condiviso_account_erased(app, calls):
+    """A citizen deletes the account from its page: the intake goes, the plan keeps only what
+    was funded, the coming appointment is cancelled, the request keeps only its facts; a
+    district without those plugins hears nothing of it."""
+    from datetime import date, timedelta
+
+    from plugins.care_plans.models import CarePlan, Intake, PlanItem
+    from plugins.requests.models import Request, RequestMessage
+    from plugins.social_point.models import Booking
+    from tests.accounts.flows import post_form
+    from tests.care_plans.fixtures import (
+        add_item,
+        build_district,
+        catalog_item,
+        record_intake,
+        start_plan,
+    )
+    from tests.helpers import PASSWORD, csrf_token
+    from tests.social_point.fixtures import desk_open_every_day
+
+    district = build_district(app, "hook-erased")
+    with app.app_context():
+        services.set_plugin("hook-erased", "social_point", ACTOR, True, {})
+    point_id = desk_open_every_day(app, "hook-erased", district.ids["operator"])
+    record_intake(district)
+    plan_id = start_plan(district)
+    assert add_item(district, plan_id, **catalog_item(district, "sad")).status_code == 302
+    citizen = district.client("citizen")
+    ask = citizen.get("/servizi/sad/richiedi")
+    submission = ask.text.split('name="submission" value="')[1].split('"')[0]
+    asked = citizen.post(
+        "/servizi/sad/richiedi",
+        data={
+            "csrf_token": csrf_token(ask.text),
+            "submission": submission,
+            "message": "Mia madre, via Manzoni 3, ha bisogno di aiuto.",
+        },
+    )
+    assert asked.status_code == 302
+    with app.app_context(), tenant_context("hook-erased"):
+        from plugins.social_point import services as desks_services
+        from plugins.social_point.models import SocialPoint
+
+        point = db.session.get(SocialPoint, point_id)
+        first = date.today() + timedelta(days=7)
+        slot = desks_services.free_slots(point, first, first)[0]
+        desks_services.book(
+            point, slot.key, "phone", desks_services.Who(district.ids["citizen"]), topic="Affitto"
+        )
+
+    calls.clear()
+    deleted = post_form(
+        citizen, "/account/elimina", {"password": PASSWORD, "confirm": "y"}, page="/account/elimina"
+    )
+    assert "Account eliminato" in deleted.text
+    assert {p for hook, p in calls if hook == "condiviso_account_erased"} == {
+        "requests",
+        "social_point",
+        "care_plans",
+    }
+    me = district.ids["citizen"]
+    with app.app_context(), tenant_context("hook-erased"):
+        assert db.session.scalars(sa.select(Intake).where(Intake.citizen_user_id == me)).all() == []
+        plan = db.session.get(CarePlan, plan_id)
+        assert (plan.goals, plan.notes, plan.status) == (None, None, "concluso")
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(PlanItem)) == 1
+        (booking,) = db.session.scalars(sa.select(Booking).where(Booking.citizen_user_id == me))
+        assert (booking.status, booking.topic) == ("cancelled", None)
+        (request,) = db.session.scalars(sa.select(Request).where(Request.requester_user_id == me))
+        assert (request.message, request.status) == ("", "annullata")
+        assert "Manzoni" not in " ".join(
+            m.body for m in db.session.scalars(sa.select(RequestMessage))
+        )
+
+    from tests.helpers import HostClient, make_user, provision
+
+    provision(app, "hook-erased-bare", "Ambito senza plugin (cancellazione)")
+    make_user(app, "hook-erased-bare", "sola@esempio.it", "citizen")
+    alone = HostClient(app, f"hook-erased-bare.{PLATFORM_DOMAIN}")
+    post_form(alone, "/accedi", {"email": "sola@esempio.it", "password": PASSWORD})
+    calls.clear()
+    gone = post_form(
+        alone, "/account/elimina", {"password": PASSWORD, "confirm": "y"}, page="/account/elimina"
+    )
+    assert "Account eliminato" in gone.text
+    assert [c for c in calls if c[0] == "condiviso_account_erased"] == []

@@ -409,6 +409,12 @@ def delete_account(user: User, password: str) -> None:
 
 
 def anonymize(user: User) -> None:
+    from condiviso.plugins import tenant_hook
+    from condiviso.tenancy import current_tenant
+
+    # The plugins first, while the person's name and contacts are still there to match.
+    tenant = current_tenant()
+    tenant_hook("condiviso_account_erased", tenant)(tenant=tenant, user=user)
     user.email = f"eliminato-{user.id}@anonimo.invalid"
     user.phone = None
     user.full_name = _("Persona che ha eliminato l'account")

@@ -171,3 +171,15 @@ def condiviso_periodic_jobs(tenant: TenantInfo) -> Iterable[str] | None:
     `condiviso.jobs.job`; it is queued with the key `periodic`, so a tick adds nothing while the
     previous tick's job still waits. The job must be idempotent (see docs/decisions/0010).
     """
+
+
+@hookspec
+def condiviso_account_erased(tenant: TenantInfo, user: Any) -> None:
+    """Per tenant, when a person deletes their account, before their own record is made
+    anonymous (so `user` still has its name, e-mail and phone) and before the commit.
+
+    Called inside the tenant's context: erase the person's data the plugin holds (free text,
+    contacts, special-category records) and keep only what the district must keep, such as a
+    service delivered or money spent, linked to the account that is now anonymous (DESIGN.md
+    §7). Must not commit.
+    """
