@@ -24,18 +24,6 @@ OPENINGS_PER_DAY = 2  # a morning and an afternoon
 SLOT_LENGTHS = (15, 20, 30, 45, 60, 90)
 
 
-def weekdays() -> list[str]:
-    return [
-        _("lunedì"),
-        _("martedì"),
-        _("mercoledì"),
-        _("giovedì"),
-        _("venerdì"),
-        _("sabato"),
-        _("domenica"),
-    ]
-
-
 def _number(value: str | None) -> int | str | None:
     """A whole number typed in a form; anything else is passed on for the services to refuse."""
     value = (value or "").strip()
@@ -138,7 +126,7 @@ def _edit_page(point: SocialPoint | None, values, errors=None, closure_errors=No
         lengths=[(str(n), _("%(n)d minuti", n=n)) for n in SLOT_LENGTHS],
         modes=[(m.value, mode_label(m.value)) for m in Mode],
         operators=desks.operators(),
-        weekdays=weekdays(),
+        weekdays=desks.weekday_names(),
         openings=range(OPENINGS_PER_DAY),
         confirm=ConfirmForm(),
         bookings_on=desks.bookings_on_closures(point) if point is not None else {},

@@ -23,6 +23,36 @@ from condiviso.validation import CONTROL_CHARACTERS, PHONE_NUMBER, clean_text, d
 from plugins.social_point.models import Closure, Duty, Mode, OpeningHours, SocialPoint
 
 
+def weekday_names() -> list[str]:
+    """Monday to Sunday, in the person's language."""
+    return [
+        _("lunedì"),
+        _("martedì"),
+        _("mercoledì"),
+        _("giovedì"),
+        _("venerdì"),
+        _("sabato"),
+        _("domenica"),
+    ]
+
+
+def help_lines(comune_id: int | None, most: int = 2) -> list[str]:
+    """The `most` desks nearest the person (those of their comune first) as lines for a printed
+    sheet: name, address, telephone and the days they open."""
+    names = weekday_names()
+    nearest_first = sorted(points(), key=lambda p: (p.comune_id != comune_id, p.name))[:most]
+    lines = []
+    for point in nearest_first:
+        days = ", ".join(names[d] for d in sorted({h.weekday for h in point.hours}))
+        parts = [f"{point.name}: {point.address}, {point.comune.name}"]
+        if point.phone:
+            parts.append(_("telefono %(phone)s", phone=point.phone))
+        if days:
+            parts.append(_("aperto %(days)s", days=days))
+        lines.append(" — ".join(parts))
+    return lines
+
+
 def points(active_only: bool = True) -> list[SocialPoint]:
     query = sa.select(SocialPoint).order_by(SocialPoint.name)
     if active_only:

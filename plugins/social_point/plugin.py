@@ -98,3 +98,10 @@ def condiviso_account_erased(tenant: TenantInfo, user):
     from plugins.social_point.services import erase_person
 
     erase_person(user.id)
+
+
+@hookimpl
+def condiviso_help_contacts(tenant: TenantInfo, user):
+    from plugins.social_point.desks import help_lines
+
+    return help_lines(user.comune_id)

@@ -9,10 +9,14 @@ import uuid
 
 from playwright.sync_api import expect
 
+from condiviso.extensions import db
+from condiviso.tenancy import tenant_context
+from plugins.social_point import desks
 from tests.accounts.test_assisted import NEW_PASSWORD, phone_number
 from tests.browser.conftest import VIEWPORTS
 from tests.conftest import PLATFORM_DOMAIN
 from tests.helpers import PASSWORD, comune, make_user, provision
+from tests.social_point.fixtures import desk_open_every_day
 
 
 def _district(mail_app, label: str) -> tuple[str, str]:
@@ -22,11 +26,28 @@ def _district(mail_app, label: str) -> tuple[str, str]:
         mail_app,
         slug,
         f"Ambito di prova ({label})",
-        plugins={"branding": {"contacts": {"email": "ufficio@prova.example", "phone": "0331 000"}}},
+        plugins={
+            "branding": {"contacts": {"email": "ufficio@prova.example", "phone": "0331 000"}},
+            "social_point": {},
+        },
         comuni=[comune("012127", "Tradate", is_lead=True), comune("012044", "Castelseprio")],
     )
     operator = f"operatore-{uuid.uuid4().hex[:6]}@esempio.it"
-    make_user(mail_app, slug, operator, "operator", full_name="Omar Operatore")
+    operator_id = make_user(mail_app, slug, operator, "operator", full_name="Omar Operatore")
+    # Two desks, as in the Tradate sample: the sheet lists them and still fits one page.
+    desk_open_every_day(mail_app, slug, operator_id)
+    with mail_app.app_context(), tenant_context(slug):
+        desks.save_point(
+            {
+                "name": "Social Point di Castelseprio, presso la biblioteca comunale (esempio)",
+                "comune_id": 2,
+                "address": "Via Roma 1, primo piano con ascensore",
+                "phone": "0331 000 002",
+                "modes": ["in_person", "phone"],
+                "hours": [{"weekday": d, "opens": "15:00", "closes": "18:00"} for d in (1, 3)],
+            }
+        )
+        db.session.commit()
     return f"{slug}.{PLATFORM_DOMAIN}", operator
 
 

@@ -395,3 +395,34 @@ def test_hook_condiviso_account_erased(app, calls):
     )
     assert "Account eliminato" in gone.text
     assert [c for c in calls if c[0] == "condiviso_account_erased"] == []
+
+
+def test_hook_condiviso_help_contacts(app, calls):
+    """The welcome sheet printed at a desk names the district's Social Points, with telephone
+    and opening days; a district without them prints none."""
+    from tests.accounts.flows import post_form
+    from tests.helpers import PASSWORD, HostClient, comune, make_user, provision
+    from tests.social_point.fixtures import desk_open_every_day
+
+    for slug, plugins in (("hook-help", {"social_point": {}}), ("hook-help-bare", {})):
+        provision(
+            app, slug, "Ambito (aiuto)", plugins=plugins, comuni=[comune("012127", "Tradate")]
+        )
+        make_user(app, slug, f"operatrice@{slug}.example.org", "operator")
+        citizen = make_user(app, slug, f"nonna@{slug}.example.org", "citizen")
+        if plugins:
+            operator = make_user(app, slug, f"turno@{slug}.example.org", "operator")
+            desk_open_every_day(app, slug, operator)
+        client = HostClient(app, f"{slug}.{PLATFORM_DOMAIN}")
+        post_form(
+            client, "/accedi", {"email": f"operatrice@{slug}.example.org", "password": PASSWORD}
+        )
+        calls.clear()
+        sheet = client.get(f"/operatore/cittadini/{citizen}/benvenuto").text
+        heard = [c for c in calls if c[0] == "condiviso_help_contacts"]
+        if plugins:
+            assert heard == [("condiviso_help_contacts", "social_point")]
+            assert "Social Point di Tradate (esempio): Piazza Mazzini 6, Tradate" in sheet
+            assert "telefono 0331 000000" in sheet and "lunedì, martedì" in sheet
+        else:
+            assert heard == [] and "Social Point di Tradate" not in sheet

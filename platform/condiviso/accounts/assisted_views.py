@@ -100,6 +100,15 @@ def _take_code(user_id: int) -> str | None:
     return None
 
 
+def _help_lines(citizen) -> list[str]:
+    """Where the person can get help, from the district's plugins (its Social Points, say)."""
+    from condiviso.plugins import tenant_hook
+
+    tenant = current_tenant()
+    results = tenant_hook("condiviso_help_contacts", tenant)(tenant=tenant, user=citizen)
+    return [str(line) for result in results for line in (result or ())]
+
+
 @blueprint.get("/operatore/cittadini/<int:user_id>/benvenuto")
 @allow(*DESK)
 def welcome(user_id: int):
@@ -116,6 +125,7 @@ def welcome(user_id: int):
         expires=assisted.current_code_expiry(citizen),
         activation_url=assisted.activation_url(),
         operator=current_user.full_name,
+        help_lines=_help_lines(citizen),
         today=services.now(),
         confirm=ConfirmForm(),
     )

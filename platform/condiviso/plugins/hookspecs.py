@@ -183,3 +183,12 @@ def condiviso_account_erased(tenant: TenantInfo, user: Any) -> None:
     service delivered or money spent, linked to the account that is now anonymous (DESIGN.md
     §7). Must not commit.
     """
+
+
+@hookspec
+def condiviso_help_contacts(tenant: TenantInfo, user: Any) -> Iterable[str] | None:
+    """Per tenant, for what tells a person where to get help (the welcome sheet printed at a
+    desk): lines of text, each a place and how to reach it, the ones nearest `user` first.
+
+    Called inside the tenant's context; the lines are shown as text, one per line.
+    """
