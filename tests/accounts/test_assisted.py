@@ -617,9 +617,11 @@ def test_requests_of_a_phone_only_citizen_notify_the_desk_and_skip_the_citizen(
 # -- the migration ---------------------------------------------------------------------------------
 
 
-def test_the_migration_keeps_everyones_roles_and_consents(app, new_tenant):
+@pytest.mark.parametrize("start", ["core_0003", "core_0002"])
+def test_the_migration_keeps_everyones_roles_and_consents(app, new_tenant, start):
     """core_0004 rebuilds user_account on SQLite: other tables refer to it with ON DELETE
-    CASCADE, so a rebuild with foreign keys enforced would empty them."""
+    CASCADE, so a rebuild with foreign keys enforced would empty them; also when it runs after
+    other migrations in the same upgrade."""
     from condiviso.tenancy.databases import migrate_database
     from condiviso.tenancy.engines import configure_sqlite, resolve_url
     from condiviso.tenancy.migrations import CORE_TENANT_HISTORY, current_heads, downgrade
@@ -635,7 +637,7 @@ def test_the_migration_keeps_everyones_roles_and_consents(app, new_tenant):
     if engine.dialect.name == "sqlite":
         configure_sqlite(engine, 5000)  # foreign keys enforced, as in production
     with engine.connect() as connection:
-        downgrade(connection, CORE_TENANT_HISTORY, "core_0003")
+        downgrade(connection, CORE_TENANT_HISTORY, start)
         connection.commit()
 
     def rows(connection):
@@ -649,7 +651,7 @@ def test_the_migration_keeps_everyones_roles_and_consents(app, new_tenant):
         )
 
     with engine.connect() as connection:
-        assert current_heads(connection, CORE_TENANT_HISTORY) == ("core_0003",)
+        assert current_heads(connection, CORE_TENANT_HISTORY) == (start,)
         assert rows(connection) == (2, 1)
     assert migrate_database(app.config, tenant.database_url, [CORE_TENANT_HISTORY]) == ["core"]
     with engine.connect() as connection:

@@ -62,6 +62,9 @@ def current_heads(connection: Connection, history: History) -> tuple[str, ...]:
 
 def _run(connection: Connection, history: History, target: str, upgrade: bool) -> None:
     script = history.script
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite and connection.in_transaction():
+        connection.commit()  # so that each migration can run in a transaction of its own
 
     def steps(revision, _context):
         if upgrade:
@@ -75,7 +78,11 @@ def _run(connection: Connection, history: History, target: str, upgrade: bool) -
             connection=connection,
             version_table=history.version_table,
             render_as_batch=True,
-            transaction_per_migration=False,
+            # On SQLite each migration commits on its own: a migration that rebuilds a table
+            # must switch foreign keys off, which SQLite ignores inside an open transaction
+            # (pysqlite opens one at the previous migration's version update). PostgreSQL runs
+            # a history's migrations in one transaction.
+            transaction_per_migration=sqlite,
         )
         with environment.begin_transaction():
             environment.run_migrations()
