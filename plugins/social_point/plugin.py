@@ -105,3 +105,17 @@ def condiviso_help_contacts(tenant: TenantInfo, user):
     from plugins.social_point.desks import help_lines
 
     return help_lines(user.comune_id)
+
+
+@hookimpl
+def condiviso_portal_home(tenant: TenantInfo):
+    """On the home page, next to the catalog: a person to talk to, for who prefers that."""
+    from flask import render_template
+    from markupsafe import Markup
+
+    from plugins.social_point.desks import points
+
+    desks = points()
+    if not desks:
+        return None
+    return [Markup(render_template("social_point/home_section.html", points=desks[:4]))]

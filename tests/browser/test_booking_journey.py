@@ -66,7 +66,9 @@ def test_a_citizen_books_moves_and_cancels(page, viewport, live, mail_app, smtp,
     phone = viewport == "phone"
     host, people = _district(mail_app, viewport)
     _sign_in(page, live, host, people["citizen"])
-    _visit(page, a11y, live.url(host, "/social-point"), phone)
+    _visit(page, a11y, live.url(host), phone)  # the home page offers a person to talk to
+    page.get_by_role("link", name="Prenota un appuntamento").click()
+    _check(page, a11y, phone)
     page.get_by_role("link", name="Prenota un appuntamento").first.click()
     _check(page, a11y, phone)
     _slot_next_week(page)

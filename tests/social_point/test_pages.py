@@ -500,3 +500,12 @@ def test_closing_a_day_with_appointments_warns_the_admin(mail_app, host_client, 
     assert closed.status_code == 302
     shown = admin.get(page).text
     assert "c&#39;è 1 appuntamento" in shown and "1 appuntamento da gestire" in shown
+
+
+def test_the_home_page_offers_a_person_to_talk_to(mail_app, host_client, district):
+    home = host_client(HOST, mail_app).get("/").text
+    assert "Preferisci parlare con una persona?" in home
+    assert "Social Point di Tradate (esempio)" in home and 'href="/social-point"' in home
+    provision(mail_app, "sportelli-vuoti", "Ambito senza sportelli", plugins={"social_point": {}})
+    empty = host_client(f"sportelli-vuoti.{PLATFORM_DOMAIN}", mail_app).get("/").text
+    assert "Preferisci parlare con una persona?" not in empty
