@@ -160,3 +160,34 @@ def test_the_operator_s_day_and_the_desk_pages(page, viewport, live, mail_app, a
     expect(page.locator("#h0_0_closes-error")).to_be_visible()
     _check(page, a11y, phone)
     _visit(page, a11y, live.url(host, "/admin/social-point/nuovo"), phone)
+
+
+def test_forms_with_errors_hold_at_200_percent_text_on_a_phone(browser, live, mail_app, a11y):
+    """Error summaries and messages wrap instead of widening a 360-px page at 200 % text."""
+    host, _people = _district(mail_app, "zoom-phone")
+    context = browser.new_context(locale="it-IT", viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    for path, button in (
+        ("/registrati", "Crea l'account"),
+        ("/social-point", None),
+    ):
+        page.goto(live.url(host, path))
+        if button is None:
+            page.get_by_role("link", name="Prenota un appuntamento").first.click()
+            _slot_next_week(page)
+            button = "Prenota l'appuntamento"
+        page.get_by_role("button", name=button).click()
+        expect(page.locator("#errori")).to_be_visible()
+        page.evaluate("document.fonts.ready.then(() => true)")  # measured in the page's fonts
+        page.evaluate("document.documentElement.style.fontSize = '200%'")
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, (page.url, overflow, page.evaluate(WIDER_THAN_THE_SCREEN))
+        a11y.check(page)
+    context.close()
+
+
+# What sticks out of the window, for the message of a failed reflow check.
+WIDER_THAN_THE_SCREEN = """() => [...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+  .slice(0, 8)
+  .map(e => `${e.tagName}.${e.className}#${e.id} ${Math.round(e.getBoundingClientRect().right)}`)"""
