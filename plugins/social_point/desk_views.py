@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from condiviso.accounts.forms import ConfirmForm
 from condiviso.accounts.roles import allow
 from condiviso.errors import Conflict, InvalidInput, NotFound
-from plugins.social_point import desks, notices, services
+from plugins.social_point import desks, notices, records, services
 from plugins.social_point.models import BookingStatus, SocialPoint
 from plugins.social_point.views import STAFF, _user, blueprint, expired, status_label
 
@@ -64,7 +64,7 @@ def _day_page(walk_in_errors: dict | None = None, status: int = 200):
         today=today,
         previous=the_day - timedelta(days=1),
         following=the_day + timedelta(days=1),
-        bookings=services.day_bookings(point, the_day) if point else [],
+        bookings=records.day_bookings(point, the_day) if point else [],
         closed=next((c for c in point.closures if c.day == the_day), None) if point else None,
         errors=walk_in_errors or {},
         values=request.form if walk_in_errors else {},
@@ -85,7 +85,7 @@ def walk_in():
     if not ConfirmForm().validate_on_submit():
         return _day_page(expired(), 400)
     try:
-        services.walk_in(
+        records.walk_in(
             point,
             _user().id,
             request.form.get("name"),
@@ -112,7 +112,7 @@ ACTIONS = {
 def mark(booking_id: int):
     """Mark an appointment: the citizen came, did not come, or it is cancelled by the desk."""
     try:
-        booking = services.staff_booking(booking_id)
+        booking = records.staff_booking(booking_id)
     except NotFound:
         abort(404)
     action = request.form.get("azione", "")
@@ -125,7 +125,7 @@ def mark(booking_id: int):
             services.cancel(booking, by_staff=True)
             notices.tell(booking, "booking_cancelled")
         else:
-            services.mark(booking, action)
+            records.mark(booking, action)
     except Conflict as error:
         flash(error.message, "danger")
         return redirect(back)

@@ -95,7 +95,7 @@ def condiviso_admin_pages(tenant: TenantInfo):
 
 @hookimpl
 def condiviso_account_erased(tenant: TenantInfo, user):
-    from plugins.social_point.services import erase_person
+    from plugins.social_point.records import erase_person
 
     erase_person(user.id)
 

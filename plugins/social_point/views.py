@@ -11,9 +11,10 @@ from flask_login import current_user
 
 from condiviso.accounts.forms import ConfirmForm
 from condiviso.accounts.roles import Audience, Role, allow
+from condiviso.accounts.services import find_by_username
 from condiviso.errors import Conflict, InvalidInput, NotFound
 from condiviso.ratelimit import limited
-from plugins.social_point import desks, notices, services
+from plugins.social_point import desks, notices, records, services
 from plugins.social_point.models import Booking, BookingStatus, SocialPoint
 
 blueprint = Blueprint("social_point", __name__, template_folder="templates")
@@ -91,25 +92,6 @@ def point(point_id: int):
     )
 
 
-def _find_citizen(contact: str):
-    """A registered citizen by e-mail or telephone, for staff booking on someone's behalf."""
-    import sqlalchemy as sa
-
-    from condiviso.accounts.models import User
-    from condiviso.accounts.phones import is_email, normalize_phone
-    from condiviso.extensions import db
-
-    contact = contact.strip()[:254]
-    if is_email(contact):
-        match = User.email == contact.lower()
-    else:
-        phone = normalize_phone(contact)
-        if phone is None:
-            return None
-        match = User.phone == phone
-    return db.session.scalar(sa.select(User).where(match, User.deleted_at.is_(None)))
-
-
 def _who(errors: dict[str, list[str]]) -> services.Who:
     """Whom the appointment is for: the signed-in citizen; for staff, the citizen they name or
     a guest; for a guest, their name and telephone after they read the privacy notice."""
@@ -118,7 +100,7 @@ def _who(errors: dict[str, list[str]]) -> services.Who:
     if is_staff():
         contact = form.get("citizen_contact", "")
         if contact.strip():
-            citizen = _find_citizen(contact)
+            citizen = find_by_username(contact.strip()[:254])
             if citizen is None:
                 errors["citizen_contact"] = [
                     _(
@@ -210,7 +192,7 @@ def _booked(booking: Booking):
 @allow(Audience.SIGNED_IN)
 def my_bookings():
     today = services.local_now().date()
-    items = services.citizen_bookings(_user().id)
+    items = records.citizen_bookings(_user().id)
     upcoming = [b for b in reversed(items) if b.day >= today and b.status == "booked"]
     past = [b for b in items if b not in upcoming]
     return render_template(
@@ -220,14 +202,14 @@ def my_bookings():
 
 def _citizen_booking(booking_id: int) -> Booking:
     try:
-        return services.citizen_booking(_user().id, booking_id)
+        return records.citizen_booking(_user().id, booking_id)
     except NotFound:
         abort(404)
 
 
 def _guest_booking(booking_id: int, token: str) -> Booking:
     try:
-        return services.guest_booking(booking_id, token[:64])
+        return records.guest_booking(booking_id, token[:64])
     except NotFound:
         abort(404)
 

@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from condiviso.accounts import services, staff
+from condiviso.accounts import erasure, services, staff
 from condiviso.accounts.forms import (
     AcceptInvitationForm,
     ChangePasswordForm,
@@ -245,7 +245,7 @@ def delete_account():
     form = DeleteAccountForm()
     if form.validate_on_submit():
         try:
-            services.delete_account(current_user._get_current_object(), form.password.data)
+            erasure.delete_account(current_user._get_current_object(), form.password.data)
         except InvalidInput as error:
             attach_errors(form, error)
         else:
