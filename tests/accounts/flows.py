@@ -32,20 +32,18 @@ def post_form(client: HostClient, path: str, data: dict, page: str | None = None
     return client.post(path, data={**data, "csrf_token": token})
 
 
-def register(
-    client: HostClient,
-    email: str,
-    comune_id: int,
-    password: str = "una frase lunga e facile",
-    **extra,
-):
+def register(client: HostClient, email: str, comune_id: int, **extra):
     data = {
         "full_name": "Maria Rossi",
         "email": email,
         "comune_id": str(comune_id),
-        "password": password,
-        "password_confirm": password,
         "privacy": "y",
         **extra,
     }
     return post_form(client, "/registrati", data)
+
+
+def choose_password(client: HostClient, link: str, password: str = "una frase lunga e facile"):
+    """Open a verification link and choose the account's password on its page."""
+    path = path_of(link)
+    return post_form(client, path, {"password": password, "password_confirm": password})

@@ -104,6 +104,68 @@ def test_an_existing_account_gets_the_role_added(mail_app, smtp, host_client, di
     assert _grants(mail_app, citizen) == [("citizen", None, None), ("cooperative_staff", None, 7)]
 
 
+def test_an_invitation_to_an_address_someone_registered_does_not_hand_them_the_staff_account(
+    mail_app, smtp, host_client, district
+):
+    """A squatter registers the address the district will invite, with a password of theirs;
+    the invitation's holder must choose the password, and the squatter's never signs in."""
+    admin, comuni = district
+    victim = unique_email("futura-operatrice")
+    squatter = host_client(f"inv.{PLATFORM_DOMAIN}", mail_app)
+    squatted = post_form(
+        squatter,
+        "/registrati",
+        {
+            "full_name": "Chi Si Spaccia",
+            "email": victim,
+            "comune_id": str(comuni["Tradate"]),
+            "password": "la password dell'intruso",
+            "password_confirm": "la password dell'intruso",
+            "privacy": "y",
+        },
+    )
+    assert squatted.status_code == 200
+    with mail_app.app_context(), tenant_context("inv"):
+        # Accounts registered before this rule kept the password typed at registration.
+        from condiviso.accounts.passwords import hash_password
+
+        account = db.session.scalar(sa.select(User).where(User.email == victim))
+        account.password_hash = hash_password("la password dell'intruso")
+        db.session.commit()
+        version = account.session_version
+
+    client = _admin_client(mail_app, host_client, admin)
+    post_form(client, "/admin/personale", {"email": victim, "role": "operator"})
+    path = path_of(link_in(smtp.last_to(victim)))
+    holder = host_client("welfare.inviti.example", mail_app)
+    page = holder.get(path)
+    assert page.status_code == 200 and 'name="password"' in page.text
+    assert post_form(holder, path, {}).status_code == 400  # no password: nothing accepted
+    assert _grants(mail_app, victim) == [("citizen", None, None)]
+    accepted = post_form(
+        holder,
+        path,
+        {
+            "full_name": "Lucia Verdi",
+            "password": "la frase della vera operatrice",
+            "password_confirm": "la frase della vera operatrice",
+        },
+    )
+    assert accepted.status_code == 302
+    assert holder.get("/admin/").status_code == 200
+
+    intruder = host_client(f"inv.{PLATFORM_DOMAIN}", mail_app)
+    refused = post_form(
+        intruder, "/accedi", {"email": victim, "password": "la password dell'intruso"}
+    )
+    assert refused.status_code == 400
+    with mail_app.app_context(), tenant_context("inv"):
+        account = db.session.scalar(sa.select(User).where(User.email == victim))
+        assert account.full_name == "Lucia Verdi"
+        assert account.session_version == version + 1
+        assert account.email_verified_at is not None
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [

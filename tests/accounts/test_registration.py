@@ -1,4 +1,5 @@
-"""Registration → the verification e-mail arrives by SMTP → verification → sign-in."""
+"""Registration → the verification e-mail arrives by SMTP → its link chooses the password →
+signed in; an address nobody has confirmed belongs to nobody."""
 
 from __future__ import annotations
 
@@ -9,7 +10,14 @@ from condiviso.accounts.models import Consent, RoleGrant, User
 from condiviso.extensions import db
 from condiviso.tenancy import tenant_context
 from condiviso.territory.models import Comune
-from tests.accounts.flows import link_in, path_of, post_form, register, unique_email
+from tests.accounts.flows import (
+    choose_password,
+    link_in,
+    path_of,
+    post_form,
+    register,
+    unique_email,
+)
 from tests.conftest import PLATFORM_DOMAIN
 from tests.helpers import comune, provision
 
@@ -52,17 +60,24 @@ def test_register_verify_and_sign_in(mail_app, smtp, host_client, district):
     assert message["Reply-To"] == "sportello@prova.example"
     link = link_in(message)
     assert link.startswith(f"http://reg.{PLATFORM_DOMAIN}/conferma-email/")
+    (user,) = _users(mail_app, email)
+    assert user.password_hash is None and user.email_verified_at is None
 
-    refused = post_form(client, "/accedi", {"email": email, "password": PASSWORD})
-    assert refused.status_code == 400 and "conferma il tuo indirizzo" in refused.text
-
-    confirmed = client.get(path_of(link))
-    assert confirmed.status_code == 302
-
-    signed_in = post_form(client, "/accedi", {"email": email, "password": PASSWORD})
-    assert signed_in.status_code == 302 and signed_in.headers["Location"] == "/account"
+    page = client.get(path_of(link))
+    assert page.status_code == 200 and "Scegli la password" in page.text
+    weak = choose_password(client, link, "corta")
+    assert weak.status_code == 400 and "almeno 10 caratteri" in weak.text
+    confirmed = choose_password(client, link, PASSWORD)
+    assert confirmed.status_code == 302 and confirmed.headers["Location"] == "/account"
     account = client.get("/account")
     assert account.status_code == 200 and "Maria Rossi" in account.text
+
+    elsewhere = host_client(f"reg.{PLATFORM_DOMAIN}", mail_app)
+    signed_in = post_form(elsewhere, "/accedi", {"email": email, "password": PASSWORD})
+    assert signed_in.status_code == 302 and signed_in.headers["Location"] == "/account"
+    # The link has done its work: opening it again changes nothing and asks for nothing.
+    again = client.get(path_of(link))
+    assert again.status_code == 302
 
     (user,) = _users(mail_app, email)
     assert user.codice_fiscale == "RSSMRA85T10A562S"
@@ -74,7 +89,66 @@ def test_register_verify_and_sign_in(mail_app, smtp, host_client, district):
         assert list(roles) == ["citizen"]
 
 
+def test_a_password_sent_with_the_registration_is_ignored(mail_app, smtp, host_client, district):
+    """Whoever fills in the form never holds the account: the squatter's password is not kept."""
+    _info, comuni = district
+    client = host_client(f"reg.{PLATFORM_DOMAIN}", mail_app)
+    email = unique_email("vittima")
+    register(client, email, comuni["Tradate"], password=PASSWORD, password_confirm=PASSWORD)
+    (user,) = _users(mail_app, email)
+    assert user.password_hash is None
+    refused = post_form(client, "/accedi", {"email": email, "password": PASSWORD})
+    assert refused.status_code == 400
+
+
+def test_confirming_an_address_registered_before_sets_a_new_password_and_ends_sessions(
+    mail_app, smtp, host_client, district
+):
+    """An account registered (with a password) before addresses chose their password at
+    confirmation: the link's holder still chooses a new one, and older sessions end."""
+    _info, comuni = district
+    email = unique_email("vecchia")
+    with mail_app.app_context(), tenant_context("reg"):
+        from condiviso.accounts.passwords import hash_password
+
+        squatter = User(
+            email=email,
+            full_name="Chi Si Spaccia",
+            comune_id=comuni["Tradate"],
+            password_hash=hash_password("la password dell'intruso"),
+        )
+        db.session.add(squatter)
+        db.session.commit()
+        version = squatter.session_version
+    client = host_client(f"reg.{PLATFORM_DOMAIN}", mail_app)
+    post_form(client, "/reinvia-conferma", {"email": email})
+    link = link_in(smtp.last_to(email))
+    assert choose_password(client, link, "la frase della vera titolare").status_code == 302
+
+    (user,) = _users(mail_app, email)
+    assert user.session_version == version + 1
+    intruder = host_client(f"reg.{PLATFORM_DOMAIN}", mail_app)
+    refused = post_form(
+        intruder, "/accedi", {"email": email, "password": "la password dell'intruso"}
+    )
+    assert refused.status_code == 400
+
+
 def test_an_address_already_registered_is_not_revealed(mail_app, smtp, host_client, district):
+    _info, comuni = district
+    client = host_client(f"reg.{PLATFORM_DOMAIN}", mail_app)
+    email = unique_email()
+    register(client, email, comuni["Tradate"])
+    choose_password(client, link_in(smtp.last_to(email)), PASSWORD)
+    again = register(host_client(f"reg.{PLATFORM_DOMAIN}", mail_app), email, comuni["Tradate"])
+    assert again.status_code == 200 and "Controlla la tua e-mail" in again.text
+    assert len(_users(mail_app, email)) == 1
+    assert "già registrato" in smtp.last_to(email)["Subject"]
+
+
+def test_registering_an_unconfirmed_address_again_sends_a_new_link(
+    mail_app, smtp, host_client, district
+):
     _info, comuni = district
     client = host_client(f"reg.{PLATFORM_DOMAIN}", mail_app)
     email = unique_email()
@@ -82,15 +156,26 @@ def test_an_address_already_registered_is_not_revealed(mail_app, smtp, host_clie
     first = register(client, email, comuni["Castelseprio"])
     assert first.status_code == 200 and "Controlla la tua e-mail" in first.text
     assert len(_users(mail_app, email)) == 1
-    assert "già registrato" in smtp.last_to(email)["Subject"]
+    assert [m["Subject"] for m in smtp.to(email)] == ["Conferma il tuo indirizzo e-mail"] * 2
+
+
+def test_registration_mails_an_address_a_few_times_an_hour_at_most(
+    mail_app, smtp, host_client, district
+):
+    _info, comuni = district
+    email = unique_email()
+    answers = [
+        register(host_client(f"reg.{PLATFORM_DOMAIN}", mail_app), email, comuni["Tradate"])
+        for _ in range(5)
+    ]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429, 429]
+    assert len(smtp.to(email)) == 3
 
 
 @pytest.mark.parametrize(
     ("changes", "field_message"),
     [
         ({"privacy": ""}, "informativa sulla privacy"),
-        ({"password": "corta", "password_confirm": "corta"}, "almeno 10 caratteri"),
-        ({"password_confirm": "un'altra frase lunga"}, "non coincidono"),
         ({"email": "non-un-indirizzo"}, "Indirizzo e-mail non valido"),
         ({"codice_fiscale": "RSSMRA85T10A562X"}, "codice fiscale non è valido"),
         ({"comune_id": "999999"}, "comune"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.accounts.flows import link_in, path_of, post_form, unique_email
+from tests.accounts.flows import choose_password, link_in, path_of, post_form, unique_email
 from tests.conftest import PLATFORM_DOMAIN
 from tests.helpers import PASSWORD, HostClient, make_user, provision
 
@@ -126,8 +126,16 @@ def test_unverified_person_can_ask_for_a_new_confirmation(mail_app, smtp, host_c
     refused = post_form(client, "/accedi", {"email": email, "password": PASSWORD})
     assert "reinvia-conferma" in refused.text
     post_form(client, "/reinvia-conferma", {"email": email})
-    assert client.get(path_of(link_in(smtp.last_to(email)))).status_code == 302
-    assert post_form(client, "/accedi", {"email": email, "password": PASSWORD}).status_code == 302
+    link = link_in(smtp.last_to(email))
+    # Nobody owned the address until now: the link's holder chooses the password.
+    assert client.get(path_of(link)).status_code == 200
+    assert choose_password(client, link, "una frase nuova di zecca").status_code == 302
+    again = _client(host_client, mail_app)
+    assert post_form(again, "/accedi", {"email": email, "password": PASSWORD}).status_code == 400
+    signed_in = post_form(
+        again, "/accedi", {"email": email, "password": "una frase nuova di zecca"}
+    )
+    assert signed_in.status_code == 302
 
 
 def test_tokens_are_bound_to_the_district(mail_app, smtp, host_client, district):

@@ -60,16 +60,6 @@ class RegistrationForm(FlaskForm):
         validators=[InputRequired(_l("Scegli il tuo comune dall'elenco."))],
     )
     codice_fiscale = StringField(_l("Codice fiscale (facoltativo)"), validators=CODICE_FISCALE)
-    password = PasswordField(
-        _l("Password"), validators=[DataRequired(_l("Scegli una password.")), Length(max=128)]
-    )
-    password_confirm = PasswordField(
-        _l("Ripeti la password"),
-        validators=[
-            DataRequired(_l("Ripeti la password.")),
-            EqualTo("password", message=_l("Le due password non coincidono.")),
-        ],
-    )
     privacy = BooleanField(_l("Ho letto l'informativa sulla privacy"))
 
 

@@ -7,6 +7,7 @@ caller only where it says so; e-mails are sent after the change is committed.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,7 +17,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired
 
-from condiviso.accounts.models import Consent, RoleGrant, User
+from condiviso.accounts.models import ActivationCode, Consent, RoleGrant, User
 from condiviso.accounts.passwords import (
     hash_password,
     needs_rehash,
@@ -162,15 +163,17 @@ def register_citizen(
     full_name: str,
     email: str,
     comune_id: int,
-    password: str,
     codice_fiscale: str | None,
     privacy_accepted: bool,
     locale: str,
 ) -> User | None:
-    """Create a citizen's account (unverified) and send the verification e-mail.
+    """Create a citizen's account, unverified and without a password, and send the link with
+    which the holder of the mailbox confirms the address and chooses the password: nobody can
+    hold an account in someone else's name, or its password, before that (decision 0019).
 
-    If the address is already registered nothing is created, and the owner gets an e-mail
-    saying so: the page shows the same message either way, so addresses cannot be probed."""
+    If the address is already registered nothing is created, and its owner gets an e-mail
+    (a new link, when the address was never confirmed): the page shows the same message either
+    way, so addresses cannot be probed."""
     email = normalize_email(email)
     errors: dict[str, list[str]] = {}
     if not privacy_accepted:
@@ -181,22 +184,22 @@ def register_citizen(
         comune_id = clean_comune(comune_id)
     except InvalidInput as error:
         errors.update(error.errors)
-    problems = password_problems(password, email=email, name=full_name)
-    if problems:
-        errors["password"] = problems
     if errors:
         raise InvalidInput(errors)
     existing = find_user(email)
     if existing is not None:
-        send_mail(
-            current_tenant(),
-            email,
-            "already_registered",
-            existing.locale,
-            user=existing,
-            login_url=tenant_url(current_tenant(), "/accedi"),
-            reset_url=tenant_url(current_tenant(), "/password-dimenticata"),
-        )
+        if existing.is_active:
+            send_mail(
+                current_tenant(),
+                email,
+                "already_registered",
+                existing.locale,
+                user=existing,
+                login_url=tenant_url(current_tenant(), "/accedi"),
+                reset_url=tenant_url(current_tenant(), "/password-dimenticata"),
+            )
+        else:
+            send_verification(existing)
         return None
     codice_fiscale = clean_codice_fiscale(codice_fiscale)
     user = User(
@@ -204,7 +207,7 @@ def register_citizen(
         full_name=full_name.strip(),
         comune_id=comune_id,
         codice_fiscale=codice_fiscale,
-        password_hash=hash_password(password),
+        password_hash=None,
         locale=locale,
     )
     user.grants.append(RoleGrant(role=Role.CITIZEN.value))
@@ -259,22 +262,60 @@ def resend_verification(email: str) -> None:
         send_verification(user)
 
 
-def verify_email(token: str) -> User:
-    """Confirm the address a verification link was sent to (also a changed address)."""
+@dataclass(frozen=True)
+class AddressLink:
+    """What a verification link is about: a person and the address it was sent to."""
+
+    user: User
+    address: str
+
+    @property
+    def chooses_password(self) -> bool:
+        """The first confirmation of an account nobody owns yet: whoever holds the link
+        chooses the password. A person registered at a desk chooses theirs with the code
+        handed to them there, so their link only confirms the address."""
+        user = self.user
+        if self.address != user.email or user.email_verified_at or user.activated_at:
+            return False
+        registered_at_desk = sa.exists().where(ActivationCode.user_id == user.id)
+        return not db.session.scalar(sa.select(registered_at_desk))
+
+
+def address_link(token: str) -> AddressLink:
+    """The person and address of a verification link (valid three days); `InvalidLink`
+    otherwise."""
     try:
         data = _email_token("verify-email").loads(token, max_age=VERIFY_EMAIL_MAX_AGE)
     except (BadSignature, SignatureExpired):
         raise InvalidLink() from None
     user = get_user(data.get("u")) if isinstance(data, dict) else None
-    if user is None:
+    address = data.get("e") if isinstance(data, dict) else None
+    if user is None or not isinstance(address, str):
         raise InvalidLink()
-    address = data.get("e")
-    if address != user.email:
-        if find_user(address) is not None:
-            raise InvalidLink()
-        user.email = address
+    return AddressLink(user, address)
+
+
+def confirm_address(token: str, password: str | None = None) -> User:
+    """Confirm the address a verification link was sent to (also a changed address).
+
+    On an account nobody owns yet the link's holder must choose the password (`password`);
+    whatever password was there goes, and every other session of the account ends."""
+    link = address_link(token)
+    user = link.user
+    if link.chooses_password:
+        if not password:
+            raise InvalidInput({"password": [_("Scegli una password.")]})
+        check_new_password(password, user.email, user.full_name)
+        user.password_hash = hash_password(password)
+        user.email_verified_at = now()
         user.session_version += 1
-    if user.email_verified_at is None or address == user.email:
+    elif link.address != user.email:
+        if find_user(link.address) is not None:
+            raise InvalidLink()
+        user.email = link.address
+        user.email_verified_at = user.email_verified_at or now()
+        user.session_version += 1
+    else:
         user.email_verified_at = user.email_verified_at or now()
     db.session.commit()
     return user

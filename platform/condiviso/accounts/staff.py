@@ -140,23 +140,27 @@ def _grants(invitation: Invitation, user: User) -> list[RoleGrant]:
 
 
 def accept_invitation(token: str, full_name: str | None, password: str | None) -> User:
-    """Turn an invitation into roles: on the existing account with that e-mail, or on a new
-    one (whose address the link has just proved)."""
+    """Turn an invitation into roles, on the account with that e-mail once its owner is known.
+
+    An address nobody owns yet (no account, or one whose address was never confirmed: anyone
+    may have registered it) becomes the link holder's, with the name and password they choose
+    now; whatever password was there goes and every other session of it ends."""
     invitation = invitation_for(token)
     user = find_user(invitation.email)
-    if user is None:
+    if user is None or not user.is_active:
         if not full_name or not password:
             raise InvalidInput({"password": [_("Scegli una password.")]})
         check_new_password(password, invitation.email, full_name)
-        user = User(
-            email=invitation.email,
-            full_name=full_name.strip(),
-            password_hash=hash_password(password),
-            email_verified_at=now(),
-        )
-        db.session.add(user)
-    else:
-        user.email_verified_at = user.email_verified_at or now()
+        if user is None:
+            user = User(email=invitation.email)
+            db.session.add(user)
+        else:
+            # Details typed by whoever registered the address are not the link holder's.
+            user.codice_fiscale = None
+            user.session_version += 1
+        user.full_name = full_name.strip()
+        user.password_hash = hash_password(password)
+        user.email_verified_at = now()
     held = {(g.role, g.comune_id, g.cooperative_id) for g in user.grants}
     for grant in _grants(invitation, user):
         if (grant.role, grant.comune_id, grant.cooperative_id) not in held:
@@ -164,6 +168,13 @@ def accept_invitation(token: str, full_name: str | None, password: str | None) -
     invitation.accepted_at = now()
     db.session.commit()
     return user
+
+
+def owned_account(email: str) -> User | None:
+    """The account of an invited address, if someone already owns it (confirmed or
+    activated): the invitation then only adds a role to it."""
+    user = find_user(email)
+    return user if user is not None and user.is_active else None
 
 
 def staff_members() -> list[User]:

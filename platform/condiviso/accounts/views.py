@@ -50,11 +50,13 @@ def register():
     form.comune_id.choices = _comune_choices(_("Scegli il tuo comune"))
     if form.validate_on_submit():
         try:
+            # Per address, whether registered or not: the owner of an address gets at most
+            # a few e-mails an hour from this form, and the limit tells nothing.
+            enforce("3/hour", per_site_and_email(form.email.data), "register-email")
             services.register_citizen(
                 full_name=form.full_name.data,
                 email=form.email.data,
                 comune_id=form.comune_id.data,
-                password=form.password.data,
                 codice_fiscale=form.codice_fiscale.data,
                 privacy_accepted=form.privacy.data,
                 locale=session.get(LOCALE_SESSION_KEY) or "it",
@@ -66,20 +68,52 @@ def register():
     return render_template("accounts/register.html", form=form), invalid(form)
 
 
-@blueprint.get("/conferma-email/<token>")
+@blueprint.route("/conferma-email/<token>", methods=["GET", "POST"])
 @allow(Audience.EVERYONE)
+@limited("10/minute", scope="verify-email")
 def verify_email(token: str):
+    """The link of a verification e-mail. The first confirmation of an account asks its holder
+    to choose the password, and signs them in; a changed address is confirmed at once."""
     try:
-        user = services.verify_email(token)
+        link = services.address_link(token)
     except services.InvalidLink as error:
-        return render_template(
-            "accounts/message.html",
-            title=_("Collegamento non valido"),
-            message=error.message,
-            resend=True,
-        ), 400
-    flash(_("Indirizzo confermato, %(name)s. Ora puoi accedere.", name=user.full_name), "success")
-    return redirect(url_for("accounts.login"))
+        return _invalid_address_link(error)
+    if not link.chooses_password:
+        try:
+            user = services.confirm_address(token)
+        except services.InvalidLink as error:
+            return _invalid_address_link(error)
+        flash(_("Indirizzo confermato, %(name)s.", name=user.full_name), "success")
+        if current_user.is_authenticated and current_user.id == user.id:
+            _sign_in(user)  # the session version moved: keep this browser signed in
+            return redirect(url_for("accounts.account"))
+        return redirect(url_for("accounts.login"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = services.confirm_address(token, form.password.data)
+        except InvalidInput as error:
+            attach_errors(form, error)
+        else:
+            logout_user()
+            _sign_in(user)
+            flash(
+                _("Indirizzo confermato, %(name)s: il tuo account è pronto.", name=user.full_name),
+                "success",
+            )
+            return redirect(url_for("accounts.account"))
+    return render_template("accounts/confirm_address.html", form=form, email=link.address), invalid(
+        form
+    )
+
+
+def _invalid_address_link(error: services.InvalidLink):
+    return render_template(
+        "accounts/message.html",
+        title=_("Collegamento non valido"),
+        message=error.message,
+        resend=True,
+    ), 400
 
 
 @blueprint.route("/reinvia-conferma", methods=["GET", "POST"])
@@ -99,7 +133,6 @@ def resend_verification():
 @limited("10/minute", "100/hour", scope="login")
 def login():
     form = DistrictLoginForm()
-    unverified = None
     if form.validate_on_submit():
         account_key = per_site_and_email(services.username_key(form.email.data))
         refuse_if_spent(FAILED_SIGN_INS, account_key, "login-email")
@@ -107,7 +140,6 @@ def login():
             user = services.authenticate(form.email.data, form.password.data)
         except services.EmailNotVerified as error:
             form.form_errors.append(error.message)
-            unverified = error.email
         except services.SignInRefused as error:
             count(FAILED_SIGN_INS, account_key, "login-email")
             form.form_errors.append(error.message)
@@ -115,7 +147,7 @@ def login():
             _sign_in(user)
             return redirect(safe_next(request.args.get("next"), url_for("accounts.account")))
     status = 400 if form.form_errors else invalid(form)
-    return render_template("accounts/login.html", form=form, unverified=unverified), status
+    return render_template("accounts/login.html", form=form), status
 
 
 @blueprint.post("/esci")
@@ -275,7 +307,7 @@ def accept_invitation(token: str):
                 "inviartene uno nuovo."
             ),
         ), 400
-    existing = services.find_user(invitation.email)
+    existing = staff.owned_account(invitation.email)
     form = ConfirmForm() if existing else AcceptInvitationForm()
     if form.validate_on_submit():
         try:
