@@ -78,9 +78,11 @@ def create_app(
     app.config.update(config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if app.config["PROXY_COUNT"]:
+        # The host picks the tenant: a forwarded one only under its own setting (decision 0001).
         count = app.config["PROXY_COUNT"]
+        hosts = count if app.config["PROXY_TRUST_HOST"] else 0
         app.wsgi_app = ProxyFix(
-            app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count
+            app.wsgi_app, x_for=count, x_proto=count, x_host=hosts, x_port=hosts
         )
 
     registry = PluginRegistry(discover() if plugins is None else plugins)

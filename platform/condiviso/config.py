@@ -122,6 +122,7 @@ def build_config(
         "PUBLIC_PORT": get("PUBLIC_PORT")
         or (get("PORT", "8000") if environment == "development" else None),
         "PROXY_COUNT": _as_int("PROXY_COUNT", get("PROXY_COUNT", "0")),
+        "PROXY_TRUST_HOST": _as_bool("PROXY_TRUST_HOST", get("PROXY_TRUST_HOST", "false")),
         "DATABASE_URL": get("DATABASE_URL") or "sqlite:///platform.sqlite",
         "TENANT_DATABASE_SERVER": (get("TENANT_DATABASE_SERVER") or "").rstrip("/") or None,
         "DATABASE_NAME_PREFIX": get("DATABASE_NAME_PREFIX") or "condiviso_",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from condiviso.errors import InvalidInput
 from condiviso.tenancy import services
 from tests.conftest import PLATFORM_DOMAIN, build_app
-from tests.helpers import ACTOR
+from tests.helpers import ACTOR, provision
 
 
 def test_apex_host_is_the_platform_site(host_client, alpha):
@@ -96,8 +96,24 @@ def test_forwarded_host_is_ignored_without_a_configured_proxy(host_client, alpha
     assert response.status_code == 400
 
 
-def test_forwarded_host_is_trusted_behind_a_configured_proxy(tmp_path_factory, host_client):
+def test_behind_a_proxy_the_host_header_still_picks_the_site(
+    tmp_path_factory, host_client, app, alpha, beta
+):
+    """PROXY_COUNT trusts the proxy's scheme and client address, never a host a client sent
+    through it: the proxy, a cache and the access log all see the `Host` that picked the site."""
     proxied = build_app(tmp_path_factory, PROXY_COUNT=1)
+    provision(proxied, "alpha", "Ambito di Alpha (test)")
+    provision(proxied, "beta", "Ambito di Beta (test)")
+    response = host_client(f"alpha.{PLATFORM_DOMAIN}", proxied).get(
+        "/", headers={"X-Forwarded-Host": f"beta.{PLATFORM_DOMAIN}", "X-Forwarded-Proto": "https"}
+    )
+    assert response.status_code == 200
+    assert "Ambito di Alpha" in response.text and "Ambito di Beta" not in response.text
+    assert "Strict-Transport-Security" in response.headers  # the scheme is the proxy's
+
+
+def test_forwarded_host_is_trusted_only_when_configured(tmp_path_factory, host_client):
+    proxied = build_app(tmp_path_factory, PROXY_COUNT=1, PROXY_TRUST_HOST=True)
     response = host_client("10.0.0.1", proxied).get(
         "/", headers={"X-Forwarded-Host": PLATFORM_DOMAIN, "X-Forwarded-Proto": "https"}
     )
