@@ -81,7 +81,7 @@ def test_citizen_registers_confirms_signs_in_and_manages_the_account(
 
     # The link from the e-mail: the address is confirmed and the password chosen there.
     _visit(page, a11y, _local(link_in(smtp.last_to(email)), live), phone)
-    page.get_by_label("Nuova password").fill(PASSWORD)
+    page.get_by_label("Nuova password", exact=True).fill(PASSWORD)
     page.get_by_label("Ripeti la nuova password").fill(PASSWORD)
     page.get_by_role("button", name="Conferma e accedi").click()
     expect(page.get_by_role("heading", name="Il mio account")).to_be_visible()
