@@ -42,6 +42,32 @@ def test_language_switch_never_redirects_elsewhere(host_client):
     assert client.get("/lingua/de").status_code == 404
 
 
+def test_a_control_character_in_next_never_reaches_the_location_header(host_client):
+    client = host_client(PLATFORM_DOMAIN)
+    for raw in ("next=%2F%0Aenv%3B", "next=%2F%0D%0ASet-Cookie:x=1", "next=/%00", "next=/%09x"):
+        response = client.get(f"/lingua/en?{raw}")
+        assert response.status_code == 302 and response.headers["Location"] == "/"
+    kept = client.get("/lingua/en?next=%2Fservizi%3Fq%3Dcasa%2Banziani")
+    assert kept.headers["Location"] == "/servizi?q=casa+anziani"
+
+
+def test_switching_language_changes_nothing_stored(app, host_client, alpha):
+    """A GET must not write: the saved language (for e-mails) changes on the account page."""
+    from condiviso.accounts.models import User
+    from condiviso.extensions import db
+    from condiviso.tenancy import tenant_context
+    from tests.helpers import make_user, sign_in
+
+    email = "lingua-ferma@esempio.it"
+    user_id = make_user(app, "alpha", email, "citizen")
+    client = host_client(f"alpha.{PLATFORM_DOMAIN}")
+    sign_in(client, email)
+    assert client.get("/lingua/en").status_code == 302
+    assert "My account" in client.get("/account").text
+    with app.app_context(), tenant_context("alpha"):
+        assert db.session.get(User, user_id).locale == "it"
+
+
 def test_numbers_follow_the_locale(host_client, new_tenant):
     tenant = new_tenant(comuni=[comune("012127", "Tradate", population=17729)])
     client = host_client(f"{tenant.slug}.{PLATFORM_DOMAIN}")

@@ -19,8 +19,7 @@ from flask import (
 from flask_login import current_user
 
 from condiviso.accounts.roles import Audience, allow
-from condiviso.extensions import babel, db
-from condiviso.tenancy import current_site
+from condiviso.extensions import babel
 from condiviso.urls import safe_next
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
@@ -68,19 +67,13 @@ def _session_locale() -> str | None:
 @blueprint.get("/lingua/<code>")
 @allow(Audience.EVERYONE)
 def switch_language(code: str):
-    """Remember the visitor's language and go back where they were."""
+    """Remember the visitor's language for this session and go back where they were.
+
+    A GET changes nothing stored: the language of a person's e-mails is the one saved on their
+    account page."""
     if code not in current_app.config["LANGUAGES"]:
         abort(404)
     session[LOCALE_SESSION_KEY] = code
-    tenant = current_site().tenant
-    if (
-        current_user.is_authenticated
-        and hasattr(current_user, "locale")
-        and tenant is not None
-        and not tenant.read_only
-    ):
-        current_user.locale = code
-        db.session.commit()
     return redirect(safe_next(request.args.get("next")))
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app
 
 from condiviso.tenancy.registry import TenantInfo
+
+# Control characters and spaces: urlsplit drops some of them silently, a header cannot hold them.
+_UNSAFE_IN_LOCATION = re.compile(r"[\x00-\x20\x7f-\x9f]")
 
 
 def tenant_host(tenant: TenantInfo, app: Flask | None = None) -> str:
@@ -24,9 +28,17 @@ def tenant_url(tenant: TenantInfo, path: str = "/", app: Flask | None = None) ->
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
-    """A path on this same site to go back to; anything else (another host, a scheme) is
-    replaced by `default`: never an open redirect."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """A path on this same site to go back to; anything else (another host, a scheme, a
+    control character that would split the `Location` header, an over-long value) is replaced
+    by `default`: never an open redirect, never a broken response."""
+    if (
+        not target
+        or len(target) > 2000
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+        or _UNSAFE_IN_LOCATION.search(target)
+    ):
         return default
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:
