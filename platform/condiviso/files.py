@@ -1,6 +1,7 @@
 """A tenant's files: kept under `instance/tenants/<slug>/files/`, named by the digest of their
 content (never by a name a user chose), checked by their bytes (never by their file name), and
-served so that they can never run code."""
+served so that they can never run code. An SVG is never kept: it is drawn as a PNG, so that no
+script, link, external file or entity of it survives (decision 0021)."""
 
 from __future__ import annotations
 
@@ -16,9 +17,9 @@ from condiviso.tenancy import current_tenant
 from condiviso.tenancy.databases import tenant_files_path
 
 _SAFE_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
-_SVG_HAZARDS = re.compile(
-    rb"<script|javascript:|<foreignobject|<!entity|\son[a-z]+\s*=", re.IGNORECASE
-)
+# Drawn this many pixels high (four times the header's logo); wider than 8:1 is no logo.
+RASTER_HEIGHT = 256
+RASTER_MAX_WIDTH = 8 * RASTER_HEIGHT
 IMAGE_EXTENSIONS = {
     "image/svg+xml": ".svg",
     "image/png": ".png",
@@ -70,9 +71,47 @@ def image_problems(data: bytes, max_bytes: int, allow_svg: bool = True) -> list[
         if allow_svg:
             return [_("L'immagine deve essere in formato SVG, PNG, JPEG o WebP.")]
         return [_("L'immagine deve essere in formato PNG, JPEG o WebP.")]
-    if kind == "image/svg+xml" and _SVG_HAZARDS.search(data):
-        return [_("L'immagine SVG contiene script o contenuti attivi, che non sono ammessi.")]
+    if kind == "image/svg+xml":
+        try:
+            rasterise_svg(data)
+        except UnreadableImage as error:
+            return [error.message]
     return []
+
+
+class UnreadableImage(ValueError):
+    """An image that cannot be drawn, with a message a person can read."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def rasterise_svg(data: bytes) -> bytes:
+    """An SVG drawn as a PNG `RASTER_HEIGHT` pixels high. cairosvg in its default safe mode
+    reads no external file and refuses XML entities; nothing active can reach the PNG."""
+    import cairosvg
+
+    try:
+        png = cairosvg.svg2png(bytestring=data, output_height=RASTER_HEIGHT)
+    except Exception:  # malformed XML, refused entities, drawing errors: all the same here
+        raise UnreadableImage(
+            _("L'immagine SVG non si può leggere: salvala di nuovo o usa un file PNG.")
+        ) from None
+    width = int.from_bytes(png[16:20], "big")
+    if width > RASTER_MAX_WIDTH:
+        raise UnreadableImage(
+            _("L'immagine è troppo larga rispetto all'altezza per essere un logo.")
+        )
+    return png
+
+
+def storable_image(data: bytes) -> tuple[bytes, str]:
+    """(bytes, content type) to keep for an image already checked by `image_problems`."""
+    kind = sniff_image_type(data)
+    if kind == "image/svg+xml":
+        return rasterise_svg(data), "image/png"
+    return data, kind
 
 
 def store_content(folder: str, data: bytes, content_type: str) -> str:

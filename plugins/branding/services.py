@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from condiviso.extensions import db
-from condiviso.files import image_problems, sniff_image_type, store_content
+from condiviso.files import image_problems, storable_image, store_content
 from plugins.branding.models import BrandingAsset
 
 MAX_LOGO_BYTES = 1024 * 1024
@@ -18,11 +18,12 @@ def logo_problems(data: bytes) -> list[str]:
 
 
 def store_logo(data: bytes, original_name: str) -> BrandingAsset:
-    """Keep a logo in the tenant's storage (once per content) and return its record."""
+    """Keep a logo in the tenant's storage (once per content; an SVG drawn as a PNG) and return
+    its record."""
     problems = logo_problems(data)
     if problems:
         raise ValueError(" ".join(problems))
-    content_type = sniff_image_type(data)
+    data, content_type = storable_image(data)
     digest = store_content(FOLDER, data, content_type)
     asset = find_logo(digest)
     if asset is None:

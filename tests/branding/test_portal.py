@@ -61,7 +61,7 @@ def test_logo_is_served_from_the_tenant_storage_and_cannot_run_code(host_client,
     tenant, digest = branded
     client = host_client(f"{tenant.slug}.{PLATFORM_DOMAIN}")
     logo = client.get(f"/branding/logo/{digest}")
-    assert logo.data == LOGO
+    assert logo.mimetype == "image/png" and logo.data.startswith(b"\x89PNG\r\n\x1a\n")
     assert "sandbox" in logo.headers["Content-Security-Policy"]
     assert logo.headers["X-Content-Type-Options"] == "nosniff"
     logo.close()
@@ -79,7 +79,44 @@ def test_logo_of_one_tenant_is_not_served_by_another(host_client, branded, alpha
 def test_storing_the_same_logo_twice_keeps_one(app, branded):
     tenant, digest = branded
     with app.app_context(), tenant_context(tenant.slug):
-        assert store_logo(LOGO, "again.svg").sha256 == digest == hashlib.sha256(LOGO).hexdigest()
+        again = store_logo(LOGO, "again.svg")
+        assert again.sha256 == digest and again.content_type == "image/png"
+
+
+HOSTILE_SVGS = [
+    b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 4 4"><script>alert(1)</script>'
+    b'<rect width="4" height="4"/></svg>',
+    b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)" viewBox="0 0 4 4">'
+    b'<rect width="4" height="4"/></svg>',
+    # The entity-encoded colon that a pattern on the raw bytes let through.
+    b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+    b'viewBox="0 0 4 4"><a xlink:href="javascript&#58;alert(1)"><rect width="4" height="4"/>'
+    b"</a></svg>",
+    b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 4 4"><foreignObject width="4" '
+    b'height="4"><body xmlns="http://www.w3.org/1999/xhtml" onload="alert(1)"/></foreignObject>'
+    b"</svg>",
+    b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+    b'viewBox="0 0 4 4"><image xlink:href="file:///etc/passwd" width="4" height="4"/></svg>',
+]
+
+
+@pytest.mark.parametrize("svg", HOSTILE_SVGS)
+def test_an_svg_logo_is_kept_and_served_only_as_a_drawing(app, host_client, new_tenant, svg):
+    tenant = new_tenant(plugins={"branding": {}})
+    with app.app_context(), tenant_context(tenant.slug):
+        assert logo_problems(svg) == []
+        asset = store_logo(svg, "logo.svg")
+        from condiviso.extensions import db
+
+        db.session.commit()
+        digest = asset.sha256
+    served = host_client(f"{tenant.slug}.{PLATFORM_DOMAIN}").get(f"/branding/logo/{digest}")
+    data = served.data
+    served.close()
+    assert served.mimetype == "image/png" and data.startswith(b"\x89PNG")
+    for active in (b"script", b"javascript", b"onload", b"passwd", b"<svg"):
+        assert active not in data
+    assert digest != hashlib.sha256(svg).hexdigest()
 
 
 @pytest.mark.parametrize(
@@ -87,8 +124,13 @@ def test_storing_the_same_logo_twice_keeps_one(app, branded):
     [
         (b"", "vuoto"),
         (b"GIF89a....", "SVG, PNG, JPEG o WebP"),
-        (b"<svg><script>alert(1)</script></svg>", "script"),
-        (b'<svg onload="alert(1)"></svg>', "script"),
+        (b"<svg><rect", "non si può leggere"),
+        (
+            b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+            b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 4 4"><text>&x;</text></svg>',
+            "non si può leggere",
+        ),
+        (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 1"/>', "troppo larga"),
         (b"\x89PNG\r\n\x1a\n" + b"0" * (1024 * 1024), "1 MB"),
     ],
 )
