@@ -10,6 +10,7 @@ from contextvars import ContextVar
 
 from flask import Flask, Response, g, request
 
+from condiviso.redaction import redact_credentials
 from condiviso.tenancy.binding import bound_binding
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -31,14 +32,22 @@ class TenantContextFilter(logging.Filter):
         return True
 
 
+class RedactingFormatter(logging.Formatter):
+    """The standard formatter, with the password of any URL masked (tracebacks included)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact_credentials(super().format(record))
+
+
 def configure_logging(level: str) -> None:
-    """One handler on the root logger, with the tenant and request id on every line."""
+    """One handler on the root logger, with the tenant and request id on every line and no
+    password of any URL."""
     root = logging.getLogger()
     if any(isinstance(f, TenantContextFilter) for h in root.handlers for f in h.filters):
         root.setLevel(level)
         return
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    handler.setFormatter(RedactingFormatter(LOG_FORMAT))
     handler.addFilter(TenantContextFilter())
     root.addHandler(handler)
     root.setLevel(level)

@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 
 from condiviso.cli_support import cli_errors, echo_changes, require_platform_schema
 from condiviso.extensions import db
+from condiviso.redaction import redact_credentials
 from condiviso.tenancy import archive, definitions, services
 from condiviso.tenancy.databases import database_exists
 from condiviso.tenancy.models import Tenant, TenantStatus
@@ -97,9 +98,7 @@ def show(slug: str) -> None:
     click.echo(f"stato:         {tenant.status.value}")
     click.echo(f"piano:         {tenant.plan}")
     click.echo(f"dimostrativo:  {'sì' if tenant.sample else 'no'}")
-    click.echo(
-        f"database:      {sa.make_url(tenant.database_url).render_as_string(hide_password=True)}"
-    )
+    click.echo(f"database:      {redact_credentials(tenant.database_url)}")
     for domain in tenant.domains:
         flags = ["verificato" if domain.verified else "non verificato"]
         if domain.is_primary:

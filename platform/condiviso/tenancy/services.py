@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from condiviso.errors import Conflict, InvalidInput, NotFound
 from condiviso.extensions import db
 from condiviso.plugins import get_plugins
+from condiviso.redaction import redact_values
 from condiviso.tenancy.databases import (
     create_tenant_database,
     database_exists,
@@ -61,10 +62,17 @@ def tenant_histories() -> list[History]:
 # -- recording changes ---------------------------------------------------------------------------
 
 
-def _record(actor: str, tenant_slug: str | None, action: str, details: Mapping[str, Any]) -> None:
-    db.session.add(
-        RegistryAudit(actor=actor, tenant_slug=tenant_slug, action=action, details=dict(details))
+def _audit_row(
+    actor: str, tenant_slug: str | None, action: str, details: Mapping[str, Any]
+) -> RegistryAudit:
+    # Operators read the audit: a database URL in it keeps its host, never its password.
+    return RegistryAudit(
+        actor=actor, tenant_slug=tenant_slug, action=action, details=redact_values(details)
     )
+
+
+def _record(actor: str, tenant_slug: str | None, action: str, details: Mapping[str, Any]) -> None:
+    db.session.add(_audit_row(actor, tenant_slug, action, details))
     db.session.execute(
         sa.update(RegistryState)
         .where(RegistryState.id == 1)
@@ -76,9 +84,7 @@ def record_event(
     actor: str, tenant_slug: str | None, action: str, details: Mapping[str, Any]
 ) -> None:
     """Audit an operation that changes no registry row (an invitation sent, an archive read)."""
-    db.session.add(
-        RegistryAudit(actor=actor, tenant_slug=tenant_slug, action=action, details=dict(details))
-    )
+    db.session.add(_audit_row(actor, tenant_slug, action, details))
     db.session.commit()
 
 
