@@ -80,3 +80,11 @@ def condiviso_import_definition(tenant: TenantInfo, section: Mapping[str, Any], 
     """Import the network file into the tenant; no settings come of it."""
     import_network(section, source_dir)
     return None
+
+
+@hookimpl
+def condiviso_staff_cooperatives(tenant: TenantInfo):
+    """The district's active cooperatives, by name."""
+    from plugins.cooperatives.services import cooperatives
+
+    return [(cooperative.id, cooperative.display_name) for cooperative in cooperatives()]

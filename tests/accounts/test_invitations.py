@@ -12,6 +12,7 @@ from condiviso.accounts.models import Invitation, RoleGrant, User
 from condiviso.extensions import db
 from condiviso.tenancy import services, tenant_context
 from condiviso.territory.models import Comune
+from plugins.cooperatives.models import Cooperative
 from tests.accounts.flows import link_in, path_of, post_form, unique_email
 from tests.conftest import PLATFORM_DOMAIN
 from tests.helpers import ACTOR, PASSWORD, comune, make_user, provision
@@ -23,6 +24,7 @@ def district(mail_app):
         mail_app,
         "inv",
         "Ambito di prova (inviti)",
+        plugins={"cooperatives": {}},
         comuni=[comune("012127", "Tradate"), comune("012134", "Vedano Olona")],
     )
     with mail_app.app_context():
@@ -31,6 +33,12 @@ def district(mail_app):
     make_user(mail_app, "inv", admin, "district_admin")
     with mail_app.app_context(), tenant_context("inv"):
         comuni = dict(db.session.execute(sa.select(Comune.name, Comune.id)).all())
+        girasole = Cooperative(
+            slug="girasole", legal_name="Il Girasole (esempio)", tax_code="01234567890"
+        )
+        db.session.add(girasole)
+        db.session.commit()
+        comuni["girasole"] = girasole.id
     return admin, comuni
 
 
@@ -89,19 +97,23 @@ def test_invitation_link_comes_from_the_registry_and_grants_the_scoped_role(
 
 
 def test_an_existing_account_gets_the_role_added(mail_app, smtp, host_client, district):
-    admin, _comuni = district
+    admin, comuni = district
     citizen = unique_email("cittadino")
     make_user(mail_app, "inv", citizen, "citizen")
     client = _admin_client(mail_app, host_client, admin)
+    assert "Il Girasole (esempio)" in client.get("/admin/personale").text
     post_form(
         client,
         "/admin/personale",
-        {"email": citizen, "role": "cooperative_staff", "cooperative_id": "7"},
+        {"email": citizen, "role": "cooperative_staff", "cooperative_id": str(comuni["girasole"])},
     )
     path = path_of(link_in(smtp.last_to(citizen)))
     person = host_client("welfare.inviti.example", mail_app)
     assert post_form(person, path, {}).status_code == 302
-    assert _grants(mail_app, citizen) == [("citizen", None, None), ("cooperative_staff", None, 7)]
+    assert _grants(mail_app, citizen) == [
+        ("citizen", None, None),
+        ("cooperative_staff", None, comuni["girasole"]),
+    ]
 
 
 def test_an_invitation_to_an_address_someone_registered_does_not_hand_them_the_staff_account(
@@ -178,6 +190,11 @@ def test_an_invitation_to_an_address_someone_registered_does_not_hand_them_the_s
         (
             {"email": "x@esempio.it", "role": "cooperative_staff", "cooperative_id": "-3"},
             "cooperativa",
+        ),
+        # A cooperative the district does not have.
+        (
+            {"email": "x@esempio.it", "role": "cooperative_staff", "cooperative_id": "99999"},
+            "dall&#39;elenco",
         ),
     ],
 )

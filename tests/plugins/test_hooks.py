@@ -152,9 +152,9 @@ def test_hook_condiviso_import_definition(app, host_client, tmp_path):
         with tenant_context("withlogo"):
             assert db.session.scalars(sa.select(BrandingAsset.sha256)).all() == [digest]
     logo = host_client(f"withlogo.{PLATFORM_DOMAIN}").get(f"/branding/logo/{digest}")
-    assert logo.status_code == 200
-    assert logo.mimetype == "image/svg+xml"
     logo.close()
+    assert logo.status_code == 200
+    assert logo.mimetype == "image/png"  # the definition's SVG, drawn
 
 
 def test_hook_condiviso_admin_pages(app, alpha, beta):
@@ -426,3 +426,43 @@ def test_hook_condiviso_help_contacts(app, calls):
             assert "telefono 0331 000000" in sheet and "lunedì, martedì" in sheet
         else:
             assert heard == [] and "Social Point di Tradate" not in sheet
+
+
+def test_hook_condiviso_staff_cooperatives(app, calls):
+    """Cooperative staff are invited to one of the district's cooperatives, chosen from a list
+    its plugins give; a district without cooperatives refuses the role, naming why."""
+    import sqlalchemy as sa
+
+    from condiviso.accounts.models import Invitation
+    from condiviso.extensions import db
+    from plugins.cooperatives.models import Cooperative
+    from tests.accounts.flows import post_form
+    from tests.helpers import PASSWORD, HostClient, make_user, provision
+
+    for slug, plugins in (("hook-coops", {"cooperatives": {}}), ("hook-coops-bare", {})):
+        provision(app, slug, "Ambito (cooperative)", plugins=plugins)
+        make_user(app, slug, f"admin@{slug}.example.org", "district_admin")
+        known = None
+        if plugins:
+            with app.app_context(), tenant_context(slug):
+                coop = Cooperative(slug="aurora", legal_name="Aurora (esempio)", tax_code="1" * 11)
+                db.session.add(coop)
+                db.session.commit()
+                known = coop.id
+        client = HostClient(app, f"{slug}.{PLATFORM_DOMAIN}")
+        post_form(client, "/accedi", {"email": f"admin@{slug}.example.org", "password": PASSWORD})
+        calls.clear()
+        page = client.get("/admin/personale").text
+        heard = sorted(set(c for c in calls if c[0] == "condiviso_staff_cooperatives"))
+        invite = {"email": f"coop@{slug}.example.org", "role": "cooperative_staff"}
+        if plugins:
+            assert heard == [("condiviso_staff_cooperatives", "cooperatives")]
+            assert f'<option value="{known}">Aurora (esempio)</option>' in page
+            sent = post_form(client, "/admin/personale", {**invite, "cooperative_id": str(known)})
+            assert sent.status_code == 302
+        else:
+            assert heard == []
+            refused = post_form(client, "/admin/personale", {**invite, "cooperative_id": "1"})
+            assert refused.status_code == 400 and "non ha ancora cooperative" in refused.text
+            with app.app_context(), tenant_context(slug):
+                assert db.session.scalar(sa.select(sa.func.count()).select_from(Invitation)) == 0

@@ -31,6 +31,9 @@ def _invitation_form() -> InvitationForm:
         [("", _("Scegli un ruolo")), *[(r.value, role_label(r)) for r in Role if r in STAFF_ROLES]]
     )
     form.comune_ids.choices = select_choices(services.comuni_choices())
+    form.cooperative_id.choices = select_choices(
+        [("", _("Nessuna")), *staff.staff_cooperatives().items()]
+    )
     return form
 
 
@@ -49,6 +52,7 @@ def _staff_page(form: InvitationForm, status: int = 200):
         members=members,
         invitations=staff.pending_invitations(),
         comuni=comuni,
+        cooperatives=staff.staff_cooperatives(),
         role_label=lambda value: role_label(Role(value)),
         confirm=ConfirmForm(),
     ), status

@@ -164,12 +164,12 @@ class InvitationForm(FlaskForm):
     comune_ids = SelectMultipleField(
         _l("Comuni (per il personale del comune)"), coerce=_coerce_int, validators=[Optional()]
     )
-    cooperative_id = StringField(
-        _l("Codice della cooperativa (per il personale della cooperativa)"),
-        validators=[
-            Optional(),
-            Regexp(r"^\d{1,9}$", message=_l("Indica il numero della cooperativa.")),
-        ],
+    cooperative_id = SelectField(
+        _l("Cooperativa (per il personale della cooperativa)"),
+        coerce=_coerce_int,
+        # Checked by the service, with the district's own list and an Italian message.
+        validate_choice=False,
+        validators=[Optional()],
     )
 
 

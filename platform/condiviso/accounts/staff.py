@@ -49,14 +49,33 @@ def clean_scope(role: str, comune_ids: list[int] | None, cooperative_id: Any) ->
             raise InvalidInput({"comune_ids": [_("Scegli almeno un comune del distretto.")]})
         return {"comuni": ids}
     if Role(role) in ROLES_WITH_COOPERATIVE:
-        try:
-            number = int(cooperative_id)
-        except (TypeError, ValueError):
-            number = 0
-        if number <= 0:
-            raise InvalidInput({"cooperative_id": [_("Indica la cooperativa.")]})
-        return {"cooperative": number}
+        known = staff_cooperatives()
+        if not known:
+            raise InvalidInput(
+                {
+                    "cooperative_id": [
+                        _(
+                            "Il distretto non ha ancora cooperative: aggiungile prima di "
+                            "invitarne il personale."
+                        )
+                    ]
+                }
+            )
+        if cooperative_id not in known:
+            raise InvalidInput({"cooperative_id": [_("Scegli la cooperativa dall'elenco.")]})
+        return {"cooperative": cooperative_id}
     return {}
+
+
+def staff_cooperatives() -> dict[int, str]:
+    """The cooperatives (id → name) the district's plugins offer for cooperative staff."""
+    from condiviso.plugins import tenant_hook
+
+    tenant = current_tenant()
+    found: dict[int, str] = {}
+    for answer in tenant_hook("condiviso_staff_cooperatives", tenant)(tenant=tenant):
+        found.update((int(number), str(name)) for number, name in answer or ())
+    return found
 
 
 def invite(

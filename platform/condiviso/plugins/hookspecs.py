@@ -192,3 +192,12 @@ def condiviso_help_contacts(tenant: TenantInfo, user: Any) -> Iterable[str] | No
 
     Called inside the tenant's context; the lines are shown as text, one per line.
     """
+
+
+@hookspec
+def condiviso_staff_cooperatives(tenant: TenantInfo) -> Iterable[tuple[int, str]] | None:
+    """Per tenant, for inviting cooperative staff: the cooperatives (id, name) of the district a
+    person may be invited to work for, and the names shown beside their roles.
+
+    Called inside the tenant's context. An invitation names one of these ids or is refused.
+    """
