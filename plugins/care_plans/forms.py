@@ -53,6 +53,11 @@ RECORD_KINDS = {
     "care_plans.intake": _l("un tuo colloquio"),
     "care_plans.plan": _l("un tuo piano"),
     "care_plans.file": _l("l'elenco dei tuoi colloqui e piani"),
+    "accounts.user": _l("il tuo account"),
+    "accounts.activation_code": _l(
+        "un nuovo codice di attivazione per il tuo account (con il codice si sceglie una nuova "
+        "password)"
+    ),
 }
 ACTIONS = {
     "read": _l("ha consultato"),

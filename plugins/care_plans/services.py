@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from condiviso.accounts.assisted import ACCOUNT_RECORDS
 from condiviso.accounts.roles import Role
 from condiviso.audit.models import AccessAudit
 from condiviso.audit.services import accesses, record_access
@@ -265,8 +266,10 @@ def my_plan(user, plan_id: int) -> CarePlan:
 
 
 def who_looked(user) -> list[AccessAudit]:
-    """Staff reads and changes of the person's intakes and plans, newest first."""
-    rows = [row for kind in RECORD_TYPES for row in accesses(kind, subject_user_id=user.id)]
+    """Staff reads and changes of the person's intakes, plans and account (a desk registering
+    them, printing their sheet, making a new activation code), newest first."""
+    kinds = (*RECORD_TYPES, *ACCOUNT_RECORDS)
+    rows = [row for kind in kinds for row in accesses(kind, subject_user_id=user.id)]
     return sorted(rows, key=lambda row: row.id, reverse=True)
 
 

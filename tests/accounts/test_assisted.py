@@ -441,12 +441,33 @@ def test_a_new_code_replaces_the_old_one_and_resets_a_forgotten_password(mail_ap
     )
     assert signed_in.status_code == 302
     with mail_app.app_context(), tenant_context(SLUG):
-        reasons = db.session.scalars(
-            sa.select(AccessAudit.reason).where(
-                AccessAudit.subject_user_id == user_id, AccessAudit.action == "update"
+        recorded = db.session.execute(
+            sa.select(AccessAudit.action, AccessAudit.record_type).where(
+                AccessAudit.subject_user_id == user_id,
+                AccessAudit.record_type == "accounts.activation_code",
             )
         ).all()
-    assert reasons == ["activation code", "activation code"]
+    assert recorded == [("create", "accounts.activation_code")] * 2
+
+
+def test_the_code_never_travels_in_the_session_cookie_in_clear(mail_app, district):
+    desk = _desk(mail_app, district)
+    response = _register(desk, district, phone=phone_number())
+    assert response.status_code == 302
+    payload = _cookie_payload(desk.cookie())
+    code = CODE.search(desk.get(response.headers["Location"]).text).group(1)
+    assert code not in payload and code.replace("-", "") not in payload
+
+
+def _cookie_payload(cookie: str) -> str:
+    """What anyone holding the (signed, not encrypted) session cookie can read."""
+    import base64
+    import zlib
+
+    compressed = cookie.startswith(".")  # ".payload.time.signature" when zlib-compressed
+    data = cookie.lstrip(".").split(".")[0]
+    raw = base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
+    return (zlib.decompress(raw) if compressed else raw).decode()
 
 
 def test_activation_attempts_are_limited_per_username(mail_app, district):

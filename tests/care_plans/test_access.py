@@ -5,6 +5,8 @@ a guest here; a citizen sees only their own plans."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -12,6 +14,7 @@ from condiviso.audit.models import AccessAudit
 from condiviso.extensions import db
 from condiviso.tenancy import tenant_context
 from plugins.care_plans.models import CarePlan, Intake, PlanItem
+from tests.accounts.flows import post_form
 from tests.care_plans.fixtures import (
     NEEDS,
     add_item,
@@ -20,6 +23,7 @@ from tests.care_plans.fixtures import (
     form_of,
     in_days,
     move,
+    post_on,
     record_intake,
     start_plan,
 )
@@ -209,3 +213,57 @@ def test_a_suspended_districts_records_stay_closed(app):
         with app.app_context():
             registry.resume_tenant(district.slug, ACTOR)
     assert operator.get(f"/admin/piani/colloqui/{intake_id}").status_code == 200
+
+
+def test_a_new_activation_code_for_a_citizen_registered_online_is_never_silent(mail_app, smtp):
+    """A desk code can set a new password: the person is told by e-mail (without the code) and
+    sees it among what staff did with their data."""
+    district = build_district(mail_app, "cura-codice")
+    citizen_id, email = district.ids["citizen"], district.people["citizen"]
+    desk = district.client("operator")
+    sheet = desk.get(f"/operatore/cittadini/{citizen_id}/benvenuto")
+    assert sheet.status_code == 200
+    renewed = post_on(
+        desk,
+        f"/operatore/cittadini/{citizen_id}/benvenuto",
+        f"/operatore/cittadini/{citizen_id}/nuovo-codice",
+        {},
+    )
+    code = re.search(r"([A-Z0-9]{4}-[A-Z0-9]{4})", desk.get(renewed.headers["Location"]).text)
+    assert code is not None
+
+    message = smtp.last_to(email)
+    body = message.get_body(preferencelist=("plain",)).get_content()
+    assert message["Subject"] == "Un nuovo codice di attivazione per il tuo account"
+    assert "Olga Operatrice" in body and "/password-dimenticata" in body
+    assert code.group(1) not in body and code.group(1).replace("-", "") not in body
+
+    records = district.client("citizen").get("/i-miei-dati-sociali").text
+    assert "Olga Operatrice ha registrato un nuovo codice di attivazione per il tuo account" in (
+        " ".join(records.split())
+    )
+
+    # The person did not ask for it: a new password from the e-mail's link kills the code.
+    reset = district.client()
+    post_form(reset, "/password-dimenticata", {"email": email})
+    link = re.search(r"https?://\S+/reimposta-password/\S+", smtp.last_to(email).get_content())
+    path = "/" + link.group(0).split("/", 3)[3]
+    assert (
+        post_form(
+            reset,
+            path,
+            {"password": "la mia frase nuova", "password_confirm": "la mia frase nuova"},
+        ).status_code
+        == 302
+    )
+    stolen = post_form(
+        district.client(),
+        "/attiva",
+        {
+            "username": email,
+            "code": code.group(1),
+            "password": "la frase di chi ruba",
+            "password_confirm": "la frase di chi ruba",
+        },
+    )
+    assert stolen.status_code == 400

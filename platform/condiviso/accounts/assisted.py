@@ -56,6 +56,9 @@ CODE_VALID_FOR = timedelta(days=30)
 CONSENT_METHODS = ("read_aloud", "paper")
 ACTIVATION_PATH = "/attiva"
 RECORD = "accounts.user"
+CODE_RECORD = "accounts.activation_code"
+# What a person sees among the records staff read or changed about them.
+ACCOUNT_RECORDS = (RECORD, CODE_RECORD)
 # Desk registrations are in Italian: the text read or signed is the Italian one.
 DESK_LOCALE = "it"
 
@@ -350,13 +353,25 @@ def citizen_for_desk(user_id: int) -> User:
 
 def renew_code(user_id: int, operator: User) -> str:
     """A new code for a citizen who lost theirs or forgot the password; the old one stops
-    working."""
+    working. The code can set a new password, so it is never made silently: the person sees it
+    among what staff did on their data, and gets an e-mail when they have an address."""
     user = get_user(user_id)
     if user is None or not may_get_code(user):
         raise NotFound(_("La persona che cerchi non esiste."))
     code = issue_code(user, operator)
-    record_access("update", RECORD, user.id, subject_user_id=user.id, reason="activation code")
+    record_access("create", CODE_RECORD, user.id, subject_user_id=user.id, reason="new code")
     db.session.commit()
+    if user.email:
+        send_mail(
+            current_tenant(),
+            user.email,
+            "activation_code_issued",
+            user.locale,
+            user=user,
+            operator=operator.full_name,
+            activation_url=activation_url(),
+            reset_url=tenant_url(current_tenant(), "/password-dimenticata"),
+        )
     return code
 
 

@@ -2,13 +2,17 @@
 citizen's activation page.
 
 The activation code is shown once: registering or issuing a new code puts it in the operator's
-session and redirects to the sheet, whose GET takes it out again. Reloading the sheet, or
-opening it later, shows it without the code; only a POST ("crea un nuovo codice") makes another,
-and the old one stops working. The sheet with a code is never cached by the browser."""
+session, encrypted (the session cookie is signed, not secret), and redirects to the sheet, whose
+GET takes it out again. Reloading the sheet, or opening it later, shows it without the code; only
+a POST ("crea un nuovo codice") makes another, and the old one stops working. The sheet with a
+code is never cached by the browser."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, session, url_for
+import base64
+
+from cryptography.fernet import Fernet, InvalidToken
+from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
@@ -22,11 +26,14 @@ from condiviso.i18n import LOCALE_SESSION_KEY
 from condiviso.legal.services import current_page
 from condiviso.ratelimit import count, limited, per_site_and_email, refuse_if_spent
 from condiviso.tenancy import current_tenant
+from condiviso.tenancy.keys import derive_key
 
 blueprint = Blueprint("assisted", __name__)
 
 DESK = (Role.OPERATOR, Role.DISTRICT_ADMIN)
 CODE_SESSION_KEY = "assisted_code"
+# Between the POST that makes a code and the sheet that shows it: one redirect.
+CODE_HELD_SECONDS = 600
 # Wrong codes allowed per username, from any address: an 8-character code cannot be guessed.
 FAILED_ACTIVATIONS = "10/hour"
 
@@ -88,16 +95,30 @@ def register():
     ), invalid(form)
 
 
+def _code_cipher() -> Fernet:
+    key = derive_key(current_app.config["SECRET_KEY"], "activation-code-hold", current_tenant().id)
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
 def _hold_code(user_id: int, code: str) -> None:
-    session[CODE_SESSION_KEY] = {"user_id": user_id, "code": code}
+    sealed = _code_cipher().encrypt(f"{user_id}:{code}".encode()).decode()
+    session[CODE_SESSION_KEY] = sealed
 
 
 def _take_code(user_id: int) -> str | None:
-    held = session.get(CODE_SESSION_KEY)
-    if isinstance(held, dict) and held.get("user_id") == user_id:
-        session.pop(CODE_SESSION_KEY)
-        return str(held.get("code"))
-    return None
+    """The code held for `user_id`'s sheet, if it was made in the last few minutes."""
+    sealed = session.get(CODE_SESSION_KEY)
+    if not isinstance(sealed, str):
+        return None
+    try:
+        held = _code_cipher().decrypt(sealed.encode(), ttl=CODE_HELD_SECONDS).decode()
+    except InvalidToken:
+        return None
+    owner, _, code = held.partition(":")
+    if owner != str(user_id):
+        return None
+    session.pop(CODE_SESSION_KEY)
+    return code
 
 
 def _help_lines(citizen) -> list[str]:

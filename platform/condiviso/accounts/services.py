@@ -306,9 +306,8 @@ def confirm_address(token: str, password: str | None = None) -> User:
         if not password:
             raise InvalidInput({"password": [_("Scegli una password.")]})
         check_new_password(password, user.email, user.full_name)
-        user.password_hash = hash_password(password)
+        _new_password(user, password)
         user.email_verified_at = now()
-        user.session_version += 1
     elif link.address != user.email:
         if find_user(link.address) is not None:
             raise InvalidLink()
@@ -374,11 +373,26 @@ def user_for_reset(token: str) -> User:
     return user
 
 
+def _new_password(user: User, password: str) -> None:
+    """Set a password: every other session ends, and no activation code made at a desk can
+    replace it any more."""
+    user.password_hash = hash_password(password)
+    user.session_version += 1
+    db.session.execute(
+        sa.update(ActivationCode)
+        .where(
+            ActivationCode.user_id == user.id,
+            ActivationCode.used_at.is_(None),
+            ActivationCode.revoked_at.is_(None),
+        )
+        .values(revoked_at=now())
+    )
+
+
 def reset_password(token: str, password: str) -> User:
     user = user_for_reset(token)
     check_new_password(password, user.email, user.full_name)
-    user.password_hash = hash_password(password)
-    user.session_version += 1
+    _new_password(user, password)
     # Whoever can read the mailbox owns the address: the link also confirms it.
     user.email_verified_at = user.email_verified_at or now()
     db.session.commit()
@@ -389,8 +403,7 @@ def change_password(user: User, current: str, new: str) -> None:
     if not verify_password(user.password_hash, current):
         raise InvalidInput({"current_password": [_("La password attuale non è corretta.")]})
     check_new_password(new, user.email, user.full_name)
-    user.password_hash = hash_password(new)
-    user.session_version += 1
+    _new_password(user, new)
     db.session.commit()
 
 
