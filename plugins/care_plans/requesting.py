@@ -3,7 +3,8 @@
 
 Each item's request carries a submission token made from the item's id, so that clicking twice,
 or two clicks at once, give one request per item: the requests plugin answers a token it has
-seen with the request it already made.
+seen, from the same sender for the same service, with the request it already made. It keys the
+token and scopes it to the citizen and the operator filing, so nobody else's form can claim it.
 """
 
 from __future__ import annotations

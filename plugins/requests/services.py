@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -9,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
@@ -19,6 +22,7 @@ from condiviso.extensions import db
 from condiviso.legal.services import current_version
 from condiviso.mail.delivery import send_mail
 from condiviso.tenancy import current_tenant
+from condiviso.tenancy.keys import derive_key
 from condiviso.territory.models import Comune
 from condiviso.urls import tenant_url
 from condiviso.validation import CONTROL_CHARACTERS, PHONE_NUMBER, clean_text
@@ -49,16 +53,28 @@ def desk_of(service: Service) -> tuple[int | None, int | None]:
 # -- asking ----------------------------------------------------------------------------------------
 
 
+def submission_key(token: str, user, filed_by=None) -> str:
+    """What a request remembers of the form that sent it: the form's token, keyed with the
+    district's secret and scoped to who sent it (a guest, a citizen, or staff for a citizen).
+    A token chosen by a client can then never name someone else's request, and the key, which
+    confirmation links carry, cannot be guessed from it."""
+    scope = f"user:{user.id}" if user is not None else "guest"
+    if filed_by is not None:
+        scope += "|filed-by-staff"  # never a scope the citizen's own form reaches
+    key = derive_key(current_app.config["SECRET_KEY"], "requests:submission", current_tenant().id)
+    return hmac.new(key, f"{scope}|{token}".encode(), hashlib.sha256).hexdigest()
+
+
 def create_request(
     service: Service, user, data: Mapping[str, Any], token: str, filed_by=None
 ) -> Request:
-    """A new request, or the one this form already created (a double submission).
+    """A new request, or the one this same form already created (a double submission).
+
+    Everything is checked first; only then a request of the same sender, for the same service,
+    with the same form token is looked for (`submission_key`).
 
     `filed_by`: the member of staff filing it for `user`, a citizen sitting with them (a care
     plan's item, say); the same checks apply, and the request's history names who filed it."""
-    existing = db.session.scalar(sa.select(Request).where(Request.submission_token == token))
-    if existing is not None:
-        return existing
     errors: dict[str, list[str]] = {}
     message = clean_text(data, "message", errors, 2000, required=True)
     preferred = clean_text(data, "preferred_times", errors, 200)
@@ -85,6 +101,10 @@ def create_request(
         errors["_schema"] = [_("Il modulo non è valido: ricarica la pagina e riprova.")]
     if errors:
         raise InvalidInput(errors)
+    key = submission_key(token, user, filed_by)
+    existing = _submitted(key, service)
+    if existing is not None:
+        return existing
     cooperative_id, comune_id = desk_of(service)
     request = Request(
         service_id=service.id,
@@ -95,7 +115,7 @@ def create_request(
         message=message,
         preferred_times=preferred,
         status=Status.SENT.value,
-        submission_token=token,
+        submission_token=key,
         **guest,
     )
     db.session.add(request)
@@ -103,7 +123,12 @@ def create_request(
         db.session.flush()
     except IntegrityError:  # the same form, sent twice at once
         db.session.rollback()
-        return db.session.scalar(sa.select(Request).where(Request.submission_token == token))
+        existing = _submitted(key, service)
+        if existing is None:  # the same token used for another service: a forged form
+            raise InvalidInput(
+                {"_schema": [_("Il modulo non è valido: ricarica la pagina e riprova.")]}
+            ) from None
+        return existing
     request.events.append(
         RequestEvent(
             actor_label=_label(filed_by or user),
@@ -115,6 +140,21 @@ def create_request(
     db.session.commit()
     _tell_citizen(request, "request_received")
     _tell_desk(request)
+    return request
+
+
+def _submitted(key: str, service: Service) -> Request | None:
+    return db.session.scalar(
+        sa.select(Request).where(Request.submission_token == key, Request.service_id == service.id)
+    )
+
+
+def sent_request(request_id: int, key: str) -> Request:
+    """The request a confirmation link names; the whole key is needed, compared in constant
+    time, so that walking the ids shows nothing."""
+    request = db.session.get(Request, request_id)
+    if request is None or not hmac.compare_digest(request.submission_token, key):
+        raise NotFound(_("La richiesta che cerchi non esiste."))
     return request
 
 

@@ -43,9 +43,7 @@ def ask(slug: str):
                 errors = error.errors
             else:
                 return redirect(
-                    url_for(
-                        "requests.sent", request_id=created.id, token=created.submission_token[:12]
-                    )
+                    url_for("requests.sent", request_id=created.id, token=created.submission_token)
                 )
     return render_template(
         "requests/ask.html",
@@ -60,12 +58,10 @@ def ask(slug: str):
 @blueprint.get("/richieste/inviata/<int:request_id>/<token>")
 @allow(Audience.EVERYONE)
 def sent(request_id: int, token: str):
-    """The confirmation page (the token proves the visitor sent it; nothing personal shown)."""
-    from condiviso.extensions import db
-    from plugins.requests.models import Request
-
-    item = db.session.get(Request, request_id)
-    if item is None or not item.submission_token.startswith(token) or len(token) < 12:
+    """The confirmation page (the key proves the visitor sent it; nothing personal shown)."""
+    try:
+        item = services.sent_request(request_id, token[:64])
+    except NotFound:
         abort(404)
     return render_template("requests/sent.html", item=item)
 

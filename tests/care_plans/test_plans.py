@@ -25,6 +25,7 @@ from tests.care_plans.fixtures import (
     post_on,
     start_plan,
 )
+from tests.helpers import csrf_token
 
 
 @pytest.fixture(scope="module")
@@ -294,6 +295,57 @@ def test_requests_in_one_click_are_real_and_made_once(district):
     )
     with district.app.app_context():
         registry.tenant_info(district.slug)  # the registry is untouched by the plan
+
+
+def test_a_guest_cannot_squat_the_requests_of_future_care_plan_items(district):
+    """Care-plan items once used tokens anyone could predict (`care-plans-item-<id>`): a guest
+    sending the public form with the next items' tokens must not become their request."""
+    operator = district.client("operator")
+    plan_id = start_plan(district, operator)
+    with district.app.app_context(), tenant_context(district.slug):
+        next_item = (db.session.scalar(sa.select(sa.func.max(PlanItem.id))) or 0) + 1
+    guest = district.client()
+    squatted = []
+    for item_id in range(next_item, next_item + 3):
+        page = guest.get("/servizi/trasporto/richiedi")
+        sent = guest.post(
+            "/servizi/trasporto/richiedi",
+            data={
+                "csrf_token": csrf_token(page.text),
+                "submission": f"care-plans-item-{item_id}",
+                "message": "Squatter",
+                "guest_name": "Chi Si Spaccia",
+                "guest_phone": "+39 0331 999999",
+                "privacy": "y",
+            },
+        )
+        assert sent.status_code == 302
+        squatted.append(int(sent.headers["Location"].split("/")[3]))
+    add_item(district, plan_id, operator, **catalog_item(district, "sad"))
+    assert move(district, plan_id, "condiviso", operator).status_code == 302
+    path = f"/admin/piani/{plan_id}"
+    assert post_on(operator, path, f"{path}/richieste", {}).status_code == 302
+
+    (item,) = [i for i in _items(district, plan_id) if i[4] is not None]
+    with district.app.app_context(), tenant_context(district.slug):
+        made = db.session.get(Request, item[5])
+        assert made.id not in squatted
+        assert made.requester_user_id == district.ids["citizen"]
+        assert made.service_id == district.services["sad"]
+        assert made.guest_name is None
+        # And what the guest got stays the guest's: no plan's item points at it.
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count())
+                .select_from(PlanItem)
+                .where(PlanItem.request_id.in_(squatted))
+            )
+            == 0
+        )
+    # Walking the ids with the guest's own link shows nothing of the plan's request.
+    own = guest.get(f"/richieste/inviata/{squatted[0]}/x").status_code
+    walked = guest.get(f"/richieste/inviata/{item[5]}/{'0' * 64}").status_code
+    assert (own, walked) == (404, 404)
 
 
 def test_an_item_with_a_request_stays_and_others_can_be_removed(district):

@@ -188,6 +188,67 @@ def test_guests_ask_once_and_are_checked(mail_app, smtp, host_client):
     assert "R-" in smtp.last_to("giulia@esempio.it")["Subject"]
 
 
+def test_a_form_token_names_only_its_own_senders_request(mail_app, host_client):
+    """The token is the client's to send: sent again by someone else, or for another service,
+    it never hands over the first request, and everything is checked before it is looked up."""
+    _district(mail_app, "gettoni")
+    citizen, _email = _signed_in(mail_app, host_client, "gettoni", "citizen")
+    first, submission = _ask(citizen, "trasporto", message="Visita martedì")
+    assert first.status_code == 302
+    first_id = int(first.headers["Location"].split("/")[3])
+
+    guest = host_client(f"gettoni.{PLATFORM_DOMAIN}", mail_app)
+    data = {
+        "message": "Un'altra persona",
+        "guest_name": "Giulia Neri",
+        "guest_phone": "+39 0331 123456",
+        "privacy": "y",
+        "submission": submission,
+    }
+    page = guest.get("/servizi/trasporto/richiedi")
+    other = guest.post(
+        "/servizi/trasporto/richiedi", data={**data, "csrf_token": csrf_token(page.text)}
+    )
+    assert other.status_code == 302 and other.headers["Location"] != first.headers["Location"]
+    # Invalid input with a known token: refused, not answered with the earlier request.
+    page = citizen.get("/servizi/trasporto/richiedi")
+    refused = citizen.post(
+        "/servizi/trasporto/richiedi",
+        data={"csrf_token": csrf_token(page.text), "submission": submission, "message": ""},
+    )
+    assert refused.status_code == 400
+    # The same citizen's token for another service: a new request, not the first one.
+    page = citizen.get("/servizi/sad/richiedi")
+    elsewhere = citizen.post(
+        "/servizi/sad/richiedi",
+        data={"csrf_token": csrf_token(page.text), "submission": submission, "message": "SAD"},
+    )
+    assert elsewhere.status_code in (302, 400)
+    assert elsewhere.headers.get("Location") != first.headers["Location"]
+    rows = _requests(mail_app, "gettoni")
+    assert len({row[0] for row in rows}) == len(rows) and first_id in {row[0] for row in rows}
+
+
+def test_the_confirmation_page_needs_the_whole_key(mail_app, host_client):
+    _district(mail_app, "conferme")
+    guest = host_client(f"conferme.{PLATFORM_DOMAIN}", mail_app)
+    sent, _submission = _ask(
+        guest,
+        "trasporto",
+        message="Visita",
+        guest_name="Giulia Neri",
+        guest_phone="+39 0331 123456",
+        privacy="y",
+    )
+    location = sent.headers["Location"]
+    request_id, key = location.split("/")[3], location.split("/")[4]
+    assert len(key) == 64
+    assert guest.get(location).status_code == 200
+    stranger = host_client(f"conferme.{PLATFORM_DOMAIN}", mail_app)
+    for guess in (key[:12], key[:-1], key[:-1] + ("0" if key[-1] != "0" else "1"), "x" * 64):
+        assert stranger.get(f"/richieste/inviata/{request_id}/{guess}").status_code == 404
+
+
 def test_guest_requests_are_rate_limited(mail_app, host_client):
     _district(mail_app, "limiti")
     guest = host_client(f"limiti.{PLATFORM_DOMAIN}", mail_app)
