@@ -158,6 +158,9 @@ def build_config(
         "SMTP_SSL": _as_bool("SMTP_SSL", get("SMTP_SSL", "false")),
         "RATELIMIT_ENABLED": _as_bool("RATELIMIT_ENABLED", get("RATELIMIT_ENABLED", "true")),
         "INVITATION_DAYS": _as_int("INVITATION_DAYS", get("INVITATION_DAYS", "7"), minimum=1),
+        "STAFF_IDLE_MINUTES": _as_int(
+            "STAFF_IDLE_MINUTES", get("STAFF_IDLE_MINUTES", "30"), minimum=1
+        ),
         "BABEL_DEFAULT_LOCALE": "it",
         "BABEL_DEFAULT_TIMEZONE": get("TIMEZONE") or "Europe/Rome",
         "LANGUAGES": ["it", "en"],

@@ -1,20 +1,59 @@
 """Flask-Login for two kinds of people: platform operators on the apex host, district users
-on tenant hosts. The session (signed per site) says who; the site says where to look."""
+on tenant hosts. The session (signed per site) says who; the site says where to look.
+
+A session is valid while the person's `session_version` is the one it was opened with: signing
+out moves the version on, so every copy of the cookie stops working (decision 0020). Staff and
+platform operators are also signed out after `STAFF_IDLE_MINUTES` without a request: desk
+computers are shared."""
 
 from __future__ import annotations
 
-from flask import Flask, redirect, request, url_for
-from flask_login import LoginManager
+import time
+
+from flask import Flask, current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import LoginManager, user_logged_in
 
 from condiviso.extensions import db
 from condiviso.tenancy import SiteKind, current_site
 
 login_manager = LoginManager()
+SEEN_SESSION_KEY = "_seen"
+# The last request is written back to the session at most this often.
+SEEN_RESOLUTION_SECONDS = 60
+_clock = time.time
+
+
+def _idle_limited(person) -> bool:
+    from condiviso.accounts.roles import STAFF_ROLES
+
+    return not hasattr(person, "has_role") or person.has_role(*STAFF_ROLES)
+
+
+def _still_present(person) -> bool:
+    """False when a member of staff's session has been idle too long; else notes the visit."""
+    now = _clock()
+    seen = session.get(SEEN_SESSION_KEY)
+    if _idle_limited(person):
+        limit = current_app.config["STAFF_IDLE_MINUTES"] * 60
+        if not isinstance(seen, int | float) or now - seen > limit:
+            session.clear()
+            flash(
+                _(
+                    "Per sicurezza sei uscito dopo %(n)d minuti senza attività: accedi di nuovo.",
+                    n=current_app.config["STAFF_IDLE_MINUTES"],
+                ),
+                "info",
+            )
+            return False
+    if not isinstance(seen, int | float) or now - seen >= SEEN_RESOLUTION_SECONDS:
+        session[SEEN_SESSION_KEY] = int(now)
+    return True
 
 
 @login_manager.user_loader
 def load_user(user_id: str):
-    identifier, _, version = user_id.partition(".")
+    identifier, _sep, version = user_id.partition(".")
     if not identifier.isdigit() or not version.isdigit():
         return None
     site = current_site()
@@ -32,7 +71,19 @@ def load_user(user_id: str):
         return None
     if not ok or person.session_version != int(version):
         return None
+    if not _still_present(person):
+        return None
     return person
+
+
+def end_every_session(person) -> None:
+    """Sign `person` out everywhere: every cookie opened before stops working. The caller
+    commits."""
+    person.session_version += 1
+
+
+def _mark_sign_in(_app, user, **_extra) -> None:
+    session[SEEN_SESSION_KEY] = int(_clock())
 
 
 @login_manager.unauthorized_handler
@@ -46,3 +97,4 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     # Remember-me cookies are never issued: a signed-in session ends with the browser.
     app.config.setdefault("REMEMBER_COOKIE_DURATION", 0)
+    user_logged_in.connect(_mark_sign_in, app)

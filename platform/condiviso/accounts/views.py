@@ -19,9 +19,11 @@ from condiviso.accounts.forms import (
     ResetPasswordForm,
     UsernameForm,
 )
+from condiviso.accounts.login import end_every_session
 from condiviso.accounts.phones import display_phone, is_email
 from condiviso.accounts.roles import Audience, allow, role_label
 from condiviso.errors import CondivisoError, InvalidInput
+from condiviso.extensions import db
 from condiviso.forms import attach_errors, invalid, select_choices
 from condiviso.i18n import LOCALE_SESSION_KEY
 from condiviso.ratelimit import count, enforce, limited, per_site_and_email, refuse_if_spent
@@ -153,7 +155,10 @@ def login():
 @blueprint.post("/esci")
 @allow(Audience.SIGNED_IN)
 def logout():
+    """Sign out: this session and every copy of it end (the account's other sessions too)."""
     if ConfirmForm().validate_on_submit():
+        end_every_session(current_user._get_current_object())
+        db.session.commit()
         logout_user()
         session.clear()
         flash(_("Sei uscito dal tuo account."), "info")

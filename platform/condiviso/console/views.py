@@ -15,10 +15,12 @@ from flask_login import current_user, login_user, logout_user
 
 from condiviso.accounts.access import is_platform_operator
 from condiviso.accounts.forms import ConfirmForm, LoginForm
+from condiviso.accounts.login import end_every_session
 from condiviso.accounts.roles import Audience, allow
 from condiviso.accounts.services import SignInRefused
 from condiviso.console import services
 from condiviso.console.operators import authenticate_operator, operator_actor
+from condiviso.extensions import db
 from condiviso.forms import invalid
 from condiviso.plugins import NavEntry
 from condiviso.ratelimit import enforce, limited, per_site_and_email
@@ -94,6 +96,8 @@ def login():
 def logout():
     """Sign out (a POST with its CSRF token, so no other site can sign anyone out)."""
     if ConfirmForm().validate_on_submit():
+        end_every_session(current_operator())
+        db.session.commit()
         logout_user()
         session.clear()
         flash(_("Sei uscito dalla console."), "info")
