@@ -130,9 +130,9 @@ def _counts(app) -> tuple[int, ...]:
         )
 
 
-def _activate(app, username, code, password=NEW_PASSWORD):
+def _activate(app, username, code, password=NEW_PASSWORD, client=None):
     return post_form(
-        HostClient(app, HOST),
+        client or HostClient(app, HOST),
         "/attiva",
         {"username": username, "code": code, "password": password, "password_confirm": password},
     )
@@ -470,14 +470,27 @@ def _cookie_payload(cookie: str) -> str:
     return (zlib.decompress(raw) if compressed else raw).decode()
 
 
-def test_activation_attempts_are_limited_per_username(mail_app, district):
+def test_activation_attempts_are_limited_per_username_and_address(mail_app, district):
     desk = _desk(mail_app, district)
     user_id, code, phone = _registered(desk, district)
     wrong = "ACDE-FGHJ" if code != "ACDE-FGHJ" else "KLMN-PQRT"
-    for _attempt in range(10):  # each from another address
-        assert _activate(mail_app, phone, wrong).status_code == 400
-    blocked = _activate(mail_app, "+39" + phone.replace(" ", ""), code)
+    guesser = HostClient(mail_app, HOST)
+    for _attempt in range(10):
+        assert _activate(mail_app, phone, wrong, client=guesser).status_code == 400
+    blocked = _activate(mail_app, "+39" + phone.replace(" ", ""), code, client=guesser)
     assert blocked.status_code == 429
+    assert _user(mail_app, user_id).password_hash is None
+    # The citizen, from another address, still activates.
+    assert _activate(mail_app, phone, code).status_code == 302
+
+
+def test_a_crowd_of_addresses_is_stopped_on_one_username(mail_app, district):
+    desk = _desk(mail_app, district)
+    user_id, code, phone = _registered(desk, district)
+    wrong = "ACDE-FGHJ" if code != "ACDE-FGHJ" else "KLMN-PQRT"
+    for _attempt in range(50):  # each from another address
+        assert _activate(mail_app, phone, wrong).status_code == 400
+    assert _activate(mail_app, phone, code).status_code == 429
     assert _user(mail_app, user_id).password_hash is None
 
 

@@ -65,24 +65,88 @@ def test_a_user_of_one_district_cannot_sign_in_on_another(mail_app, host_client,
     )
 
 
-def test_guessing_is_limited_per_address_in_redis(mail_app, host_client, district):
+def _sign_in_from(client, email, password=PASSWORD):
+    return post_form(client, "/accedi", {"email": email, "password": password}).status_code
+
+
+def test_guessing_from_one_address_is_stopped_without_locking_the_owner_out(
+    mail_app, host_client, district
+):
     email = unique_email()
     make_user(mail_app, "login", email, "citizen")
-    statuses = []
-    for attempt in range(12):
-        client = host_client(f"login.{PLATFORM_DOMAIN}", mail_app)  # a new address each time
-        statuses.append(
-            post_form(
-                client, "/accedi", {"email": email, "password": f"tentativo {attempt}"}
-            ).status_code
-        )
-    assert statuses[:10] == [400] * 10
-    assert statuses[10:] == [429, 429]
+    guesser = _client(host_client, mail_app)
+    statuses = [_sign_in_from(guesser, email, f"tentativo {n}") for n in range(12)]
+    assert statuses == [400] * 10 + [429, 429]
     keys = mail_app.extensions["condiviso.redis"].keys(f"*{mail_app.config['REDIS_PREFIX']}login*")
     assert keys, "rate limit counters are kept in Redis"
-    # The right password is refused too while the limit holds: guessing gains nothing.
-    client = host_client(f"login.{PLATFORM_DOMAIN}", mail_app)
-    assert post_form(client, "/accedi", {"email": email, "password": PASSWORD}).status_code == 429
+    # The right password is refused too from there: guessing gains nothing.
+    assert _sign_in_from(guesser, email) == 429
+    # The owner, elsewhere, is not locked out.
+    assert _sign_in_from(_client(host_client, mail_app), email) == 302
+
+
+def test_a_crowd_of_addresses_cannot_lock_the_owner_out(mail_app, host_client, district):
+    email = unique_email()
+    make_user(mail_app, "login", email, "citizen")
+    owner = _client(host_client, mail_app)
+    assert _sign_in_from(owner, email) == 302  # the owner's browser is known from now on
+    device = owner.client.get_cookie("condiviso_device", domain=owner.host)
+    assert device is not None and device.http_only
+    post_form(owner, "/esci", {}, page="/account")
+
+    statuses = [
+        _sign_in_from(_client(host_client, mail_app), email, f"tentativo {n}") for n in range(31)
+    ]
+    assert statuses == [400] * 30 + [429]
+    # From an unknown browser the right password is refused while the crowd guesses...
+    assert _sign_in_from(_client(host_client, mail_app), email) == 429
+    # ...but the owner's browser, even on another network, gets in.
+    travelling = _client(host_client, mail_app)
+    travelling.client.set_cookie("condiviso_device", device.value, domain=travelling.host)
+    assert _sign_in_from(travelling, email) == 302
+    # A forged device cookie is a stranger's browser.
+    forged = _client(host_client, mail_app)
+    forged.client.set_cookie("condiviso_device", device.value[:-2] + "xx", domain=forged.host)
+    assert _sign_in_from(forged, email) == 429
+
+
+def test_signing_in_successfully_spends_no_allowance(mail_app, host_client, district):
+    email = unique_email()
+    make_user(mail_app, "login", email, "citizen")
+    for _ in range(12):  # a family's phones and the desk's computer, say
+        assert _sign_in_from(_client(host_client, mail_app), email) == 302
+
+
+def test_the_console_counts_only_failed_sign_ins(mail_app, host_client):
+    from condiviso.console.operators import create_operator
+
+    email = unique_email("console")
+    with mail_app.app_context():
+        create_operator(email, "Paola Piattaforma", PASSWORD)
+    for _ in range(12):
+        client = host_client(PLATFORM_DOMAIN, mail_app)
+        answer = post_form(client, "/console/accedi", {"email": email, "password": PASSWORD})
+        assert answer.status_code == 302
+    guesser = host_client(PLATFORM_DOMAIN, mail_app)
+    statuses = [
+        post_form(guesser, "/console/accedi", {"email": email, "password": f"no {n}"}).status_code
+        for n in range(10)
+    ]
+    assert (
+        statuses == [400] * 9 + [400]
+        and post_form(
+            guesser, "/console/accedi", {"email": email, "password": PASSWORD}
+        ).status_code
+        == 429
+    )
+    assert (
+        post_form(
+            host_client(PLATFORM_DOMAIN, mail_app),
+            "/console/accedi",
+            {"email": email, "password": PASSWORD},
+        ).status_code
+        == 302
+    )
 
 
 def test_one_address_is_limited_across_forms(mail_app, host_client, district):

@@ -20,11 +20,12 @@ from condiviso.accounts import assisted, services
 from condiviso.accounts.forms import ActivationForm, AssistedRegistrationForm, ConfirmForm
 from condiviso.accounts.phones import display_phone
 from condiviso.accounts.roles import Audience, Role, allow
+from condiviso.accounts.throttle import ACTIVATION, SignInThrottle
 from condiviso.errors import InvalidInput
 from condiviso.forms import attach_errors, invalid, select_choices
 from condiviso.i18n import LOCALE_SESSION_KEY
 from condiviso.legal.services import current_page
-from condiviso.ratelimit import count, limited, per_site_and_email, refuse_if_spent
+from condiviso.ratelimit import limited
 from condiviso.tenancy import current_tenant
 from condiviso.tenancy.keys import derive_key
 
@@ -34,8 +35,6 @@ DESK = (Role.OPERATOR, Role.DISTRICT_ADMIN)
 CODE_SESSION_KEY = "assisted_code"
 # Between the POST that makes a code and the sheet that shows it: one redirect.
 CODE_HELD_SECONDS = 600
-# Wrong codes allowed per username, from any address: an 8-character code cannot be guessed.
-FAILED_ACTIVATIONS = "10/hour"
 
 
 def _registration_form() -> AssistedRegistrationForm:
@@ -172,14 +171,15 @@ def activate():
     """The citizen chooses a password with the code from the welcome sheet, and is in."""
     form = ActivationForm()
     if form.validate_on_submit():
-        account_key = per_site_and_email(services.username_key(form.username.data))
-        refuse_if_spent(FAILED_ACTIVATIONS, account_key, "activate-username")
+        username = services.username_key(form.username.data)
+        throttle = SignInThrottle("activate", username, ACTIVATION)
+        throttle.check()
         try:
             user = assisted.activate(form.username.data, form.code.data, form.password.data)
         except InvalidInput as error:
             attach_errors(form, error)
         except assisted.ActivationRefused as error:
-            count(FAILED_ACTIVATIONS, account_key, "activate-username")
+            throttle.failed()
             form.form_errors.append(error.message)
         else:
             login_user(user)
@@ -193,6 +193,7 @@ def activate():
                 ),
                 "success",
             )
-            return redirect(url_for("accounts.account"))
+            known = SignInThrottle("login", username)
+            return known.remember(redirect(url_for("accounts.account")))
     status = 400 if form.form_errors else invalid(form)
     return render_template("accounts/activate.html", form=form), status

@@ -22,17 +22,15 @@ from condiviso.accounts.forms import (
 from condiviso.accounts.login import end_every_session
 from condiviso.accounts.phones import display_phone, is_email
 from condiviso.accounts.roles import Audience, allow, role_label
+from condiviso.accounts.throttle import SignInThrottle
 from condiviso.errors import CondivisoError, InvalidInput
 from condiviso.extensions import db
 from condiviso.forms import attach_errors, invalid, select_choices
 from condiviso.i18n import LOCALE_SESSION_KEY
-from condiviso.ratelimit import count, enforce, limited, per_site_and_email, refuse_if_spent
+from condiviso.ratelimit import enforce, limited, per_site_and_email
 from condiviso.urls import safe_next
 
 blueprint = Blueprint("accounts", __name__)
-
-# Failed sign-ins allowed per account, from any address: guessing one password is slow.
-FAILED_SIGN_INS = "10/15 minutes"
 
 
 def _comune_choices(placeholder: str):
@@ -103,7 +101,8 @@ def verify_email(token: str):
                 _("Indirizzo confermato, %(name)s: il tuo account è pronto.", name=user.full_name),
                 "success",
             )
-            return redirect(url_for("accounts.account"))
+            known = SignInThrottle("login", services.username_key(user.username))
+            return known.remember(redirect(url_for("accounts.account")))
     return render_template("accounts/confirm_address.html", form=form, email=link.address), invalid(
         form
     )
@@ -136,18 +135,20 @@ def resend_verification():
 def login():
     form = DistrictLoginForm()
     if form.validate_on_submit():
-        account_key = per_site_and_email(services.username_key(form.email.data))
-        refuse_if_spent(FAILED_SIGN_INS, account_key, "login-email")
+        throttle = SignInThrottle("login", services.username_key(form.email.data))
+        throttle.check()
         try:
             user = services.authenticate(form.email.data, form.password.data)
         except services.EmailNotVerified as error:
             form.form_errors.append(error.message)
         except services.SignInRefused as error:
-            count(FAILED_SIGN_INS, account_key, "login-email")
+            throttle.failed()
             form.form_errors.append(error.message)
         else:
             _sign_in(user)
-            return redirect(safe_next(request.args.get("next"), url_for("accounts.account")))
+            return throttle.remember(
+                redirect(safe_next(request.args.get("next"), url_for("accounts.account")))
+            )
     status = 400 if form.form_errors else invalid(form)
     return render_template("accounts/login.html", form=form), status
 
@@ -198,13 +199,15 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            services.reset_password(token, form.password.data)
+            user = services.reset_password(token, form.password.data)
         except InvalidInput as error:
             attach_errors(form, error)
         else:
             logout_user()
             flash(_("Password cambiata. Ora puoi accedere con la nuova password."), "success")
-            return redirect(url_for("accounts.login"))
+            # Whoever holds the link owns the account: this browser is known to it now.
+            known = SignInThrottle("login", services.username_key(user.username))
+            return known.remember(redirect(url_for("accounts.login")))
     return render_template("accounts/reset_password.html", form=form), invalid(form)
 
 

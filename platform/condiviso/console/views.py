@@ -18,12 +18,13 @@ from condiviso.accounts.forms import ConfirmForm, LoginForm
 from condiviso.accounts.login import end_every_session
 from condiviso.accounts.roles import Audience, allow
 from condiviso.accounts.services import SignInRefused
+from condiviso.accounts.throttle import SignInThrottle
 from condiviso.console import services
 from condiviso.console.operators import authenticate_operator, operator_actor
 from condiviso.extensions import db
 from condiviso.forms import invalid
 from condiviso.plugins import NavEntry
-from condiviso.ratelimit import enforce, limited, per_site_and_email
+from condiviso.ratelimit import limited
 from condiviso.tenancy.models import PlatformOperator, TenantStatus
 from condiviso.urls import safe_next
 
@@ -78,15 +79,19 @@ def login():
     wrong."""
     form = LoginForm()
     if form.validate_on_submit():
-        enforce("10/15 minutes", per_site_and_email(form.email.data), "console-login-email")
+        throttle = SignInThrottle("console-login", form.email.data.strip().lower())
+        throttle.check()
         try:
             operator = authenticate_operator(form.email.data, form.password.data)
         except SignInRefused as error:
+            throttle.failed()
             form.form_errors.append(error.message)
         else:
             session.clear()
             login_user(operator)
-            return redirect(safe_next(request.args.get("next"), url_for("console.dashboard")))
+            return throttle.remember(
+                redirect(safe_next(request.args.get("next"), url_for("console.dashboard")))
+            )
     status = 400 if form.form_errors else invalid(form)
     return render_template("console/login.html", form=form), status
 
