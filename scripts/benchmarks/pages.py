@@ -1,0 +1,269 @@
+"""The page weight benchmark: what a citizen's phone downloads and waits for on a first visit.
+
+Run it from anywhere in the repository with
+
+    scripts/bench pages
+
+It needs Redis (see common.py), Debian's Chromium (`/usr/bin/chromium`, or `CHROME_PATH`) and
+npm; it installs Lighthouse (pinned by `scripts/benchmarks/lighthouse/package-lock.json`) into
+`.bench/pages-tools/` the first time, and works in `.bench/pages/` (removed at the start). It
+takes about two minutes.
+
+The Tradate sample district, applied from `tenants/tradate/` as `scripts/run` does, served by
+gunicorn with `config/gunicorn.conf.py` and production settings on a loopback port. Lighthouse
+loads each page once in a new Chromium profile (a cold cache) with its mobile profile (a
+mid-range phone on a slow 4G connection, simulated), and reports:
+
+1. bytes transferred on the first load (every response, headers included), target < 150 KB;
+2. the performance score, target >= 0.9, and the largest contentful paint (LCP);
+3. the accessibility score, target 1.0.
+
+for the citizen's home page and a search results page. Each report is kept as JSON in
+`.bench/pages/`, and the requests of each page are listed with their sizes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import redis
+from common import (
+    DOMAIN,
+    REDIS_URL,
+    BenchError,
+    Figure,
+    clear_redis,
+    deployment_settings,
+    print_summary,
+    process_environment,
+    say,
+)
+from servers import VENV_BIN, serving
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+WORK = ROOT / ".bench" / "pages"
+LOGS = WORK / "logs"
+TOOLS = ROOT / ".bench" / "pages-tools"
+LIGHTHOUSE_PACKAGE = HERE / "lighthouse"
+CHROME = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
+TENANT = "tradate"
+PAGES = (("home", "/"), ("search", "/servizi?q=anziani"))
+CHROME_FLAGS = " ".join(
+    [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        # tradate.localhost is this machine.
+        "--host-resolver-rules=MAP * 127.0.0.1",
+    ]
+)
+MAX_BYTES = 150 * 1024
+MIN_PERFORMANCE = 0.9
+MIN_ACCESSIBILITY = 1.0
+
+
+@dataclass(frozen=True)
+class Measured:
+    page: str
+    url: str
+    transferred: int
+    performance: float
+    accessibility: float
+    lcp_ms: float
+    requests: Sequence[tuple[str, int, str]]  # (url, bytes transferred, resource type)
+
+
+def check_tools() -> None:
+    """Fail early, with the reason, when Redis, Chromium or npm is missing."""
+    try:
+        with redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3) as client:
+            client.ping()
+    except redis.RedisError as error:
+        raise BenchError(f"Redis is unreachable at {REDIS_URL}: {error}") from None
+    if not Path(CHROME).exists():
+        raise BenchError(f"Chromium is missing at {CHROME}: apt-get install -y chromium")
+    if shutil.which("npm") is None:
+        raise BenchError("npm is missing: apt-get install -y nodejs npm")
+
+
+def lighthouse_cli() -> Path:
+    """Lighthouse from the npm registry, installed once per version of its lock file."""
+    lock = (LIGHTHOUSE_PACKAGE / "package-lock.json").read_text()
+    stamp = TOOLS / ".installed"
+    cli = TOOLS / "node_modules" / "lighthouse" / "cli" / "index.js"
+    if not cli.exists() or not stamp.exists() or stamp.read_text() != lock:
+        say(f"· installing Lighthouse into {TOOLS.relative_to(ROOT)} (npm ci)")
+        shutil.rmtree(TOOLS, ignore_errors=True)
+        TOOLS.mkdir(parents=True)
+        for name in ("package.json", "package-lock.json"):
+            shutil.copy(LIGHTHOUSE_PACKAGE / name, TOOLS / name)
+        completed = subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+            cwd=TOOLS,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if completed.returncode != 0:
+            raise BenchError(f"npm ci of Lighthouse failed: {completed.stderr.strip()[-500:]}")
+        stamp.write_text(lock)
+    return cli
+
+
+def condiviso(settings: Mapping[str, str], *args: str) -> None:
+    """Run a `condiviso` command of the deployment; its output goes to the logs."""
+    name = "-".join(arg.replace("/", "_") for arg in args[:2])
+    completed = subprocess.run(
+        [str(VENV_BIN / "condiviso"), *args],
+        cwd=ROOT,
+        env=process_environment(settings),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    (LOGS / f"{name}.log").write_text(completed.stdout + completed.stderr)
+    if completed.returncode != 0:
+        raise BenchError(f"`condiviso {' '.join(args)}` failed; see {LOGS / f'{name}.log'}")
+
+
+def lighthouse(cli: Path, page: str, url: str) -> Measured:
+    """One cold load of `url` under Lighthouse's mobile profile."""
+    report = WORK / f"lighthouse-{page}.json"
+    completed = subprocess.run(
+        [
+            "node",
+            str(cli),
+            url,
+            "--quiet",
+            "--form-factor=mobile",
+            "--only-categories=performance,accessibility",
+            "--output=json",
+            f"--output-path={report}",
+            f"--chrome-flags={CHROME_FLAGS}",
+        ],
+        cwd=WORK,
+        env={**os.environ, "CHROME_PATH": CHROME},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    (LOGS / f"lighthouse-{page}.log").write_text(completed.stdout + completed.stderr)
+    if completed.returncode != 0 or not report.exists():
+        raise BenchError(f"Lighthouse failed on {url}; see {LOGS / f'lighthouse-{page}.log'}")
+    result = json.loads(report.read_text())
+    if result.get("runtimeError"):
+        raise BenchError(f"Lighthouse could not load {url}: {result['runtimeError']}")
+    audits = result["audits"]
+    requests = [
+        (item["url"], int(item.get("transferSize") or 0), item.get("resourceType", ""))
+        for item in audits["network-requests"]["details"]["items"]
+    ]
+    return Measured(
+        page=page,
+        url=url,
+        transferred=int(audits["total-byte-weight"]["numericValue"]),
+        performance=float(result["categories"]["performance"]["score"] or 0),
+        accessibility=float(result["categories"]["accessibility"]["score"] or 0),
+        lcp_ms=float(audits["largest-contentful-paint"]["numericValue"]),
+        requests=requests,
+    )
+
+
+def describe(measured: Measured) -> None:
+    say(f"\n{measured.page}: {measured.url}")
+    for url, size, kind in measured.requests:
+        say(f"  {size / 1024:8.1f} KB  {kind:<10} {url.split('://', 1)[-1]}")
+    say(
+        f"  {measured.transferred / 1024:8.1f} KB  in all; performance {measured.performance:.2f}, "
+        f"accessibility {measured.accessibility:.2f}, LCP {measured.lcp_ms / 1000:.1f} s"
+    )
+
+
+def figures(measured: Measured) -> list[Figure]:
+    page = measured.page
+    return [
+        Figure(
+            f"{page}: first load transferred",
+            f"{measured.transferred / 1024:.1f} KB",
+            "< 150 KB",
+            measured.transferred < MAX_BYTES,
+        ),
+        Figure(
+            f"{page}: Lighthouse performance (mobile)",
+            f"{measured.performance:.2f}",
+            ">= 0.9",
+            measured.performance >= MIN_PERFORMANCE,
+        ),
+        Figure(
+            f"{page}: Lighthouse accessibility",
+            f"{measured.accessibility:.2f}",
+            "1.0",
+            measured.accessibility >= MIN_ACCESSIBILITY,
+        ),
+        Figure(f"{page}: largest contentful paint", f"{measured.lcp_ms / 1000:.1f} s", "", None),
+    ]
+
+
+def run() -> list[Figure]:
+    cli = lighthouse_cli()
+    settings = {**deployment_settings(WORK / "instance", "sqlite"), "RATELIMIT_ENABLED": "false"}
+    say("· creating the Tradate sample district (condiviso db upgrade, tenant apply)")
+    condiviso(settings, "db", "upgrade")
+    condiviso(settings, "tenant", "apply", f"tenants/{TENANT}")
+    results: list[Figure] = []
+    with serving("pages", settings, 2, logs=LOGS) as server:
+        say(f"· gunicorn on port {server.port}; Lighthouse {', '.join(p for p, _ in PAGES)}")
+        for page, path in PAGES:
+            measured = lighthouse(cli, page, f"http://{TENANT}.{DOMAIN}:{server.port}{path}")
+            describe(measured)
+            results += figures(measured)
+    return results
+
+
+def main() -> int:
+    started = time.perf_counter()
+    # A TERM (from a CI timeout, say) unwinds like Ctrl-C: the server stopped, Redis cleaned.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    say(
+        f"Condiviso page weight benchmark: Lighthouse mobile profile on {CHROME}, "
+        f"{os.cpu_count()} CPUs; work folder {WORK}"
+    )
+    try:
+        check_tools()
+        shutil.rmtree(WORK, ignore_errors=True)
+        LOGS.mkdir(parents=True)
+        clear_redis()
+        measured = run()
+    except BenchError as error:
+        say(f"\nbenchmark failed: {error}")
+        return 1
+    except KeyboardInterrupt:
+        say("\ninterrupted: server stopped")
+        return 130
+    finally:
+        with contextlib.suppress(Exception):
+            clear_redis()
+    print_summary(measured, time.perf_counter() - started)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
