@@ -32,7 +32,7 @@ def _overlaps(boxes) -> list[str]:
             width = min(a[2], b[2]) - max(a[0], b[0])
             height = min(a[3], b[3]) - max(a[1], b[1])
             if width > 0.5 and height > 0.5:
-                found.append(f"{first} overlaps {second} by {width:.0f}×{height:.0f}px")
+                found.append(f"{first} overlaps {second} by {width:.0f}x{height:.0f}px")
     return found
 
 
