@@ -1,10 +1,10 @@
 // Builds the static files Condiviso serves, into platform/condiviso/static/build/ (git-ignored).
 // Run by scripts/setup whenever one of its inputs changes (docs/decisions/0015):
 //
-//   condiviso.css  Bootstrap Italia compiled from its Sass sources (only the parts listed in
-//                  platform/condiviso/assets/bootstrap-italia.scss), then static/condiviso.css,
-//                  then the Titillium Web faces (font-display: swap), with every selector that no template of the
-//                  core or of a plugin uses removed (PurgeCSS);
+//   condiviso.css  the Titillium Web faces, then Bootstrap Italia compiled from its Sass sources
+//                  (only the parts listed in platform/condiviso/assets/bootstrap-italia.scss)
+//                  and static/condiviso.css, with every selector that no template of the core
+//                  or of a plugin uses removed (PurgeCSS);
 //   icons.svg      the sprite sheet with only the icons in platform/condiviso/assets/icons.txt
 //                  and those the templates name (#it-...);
 //   fonts/         the WOFF2 faces the CSS declares;
@@ -34,7 +34,10 @@ const SAFELIST = {
   standard: [/^alert-(danger|success|info|warning)$/, 'active', 'is-invalid', 'show'],
 }
 // The faces the pages use. No light (300) face: Bootstrap Italia's .lead then shows in the
-// regular weight, easier to read and one download fewer.
+// regular weight, easier to read and one download fewer. font-display: optional: a face that
+// has not arrived within the browser's short wait is not swapped in later (the text would jump
+// under the reader's eyes and fingers); the page uses the fallback and the next page the face,
+// by then in the cache.
 const FACES = [
   // [file in Bootstrap Italia's dist/fonts/Titillium_Web, weight, style]
   ['titillium-web-v10-latin-ext_latin-regular.woff2', 400, 'normal'],
@@ -78,7 +81,7 @@ function fontFaces() {
     const url = hashed(logical, content)
     return (
       `@font-face{font-family:"Titillium Web";font-style:${style};font-weight:${weight};` +
-      `font-display:swap;src:url(${url}) format("woff2")}`
+      `font-display:optional;src:url(${url}) format("woff2")}`
     )
   }).join('\n')
 }

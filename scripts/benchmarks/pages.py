@@ -7,7 +7,7 @@ Run it from anywhere in the repository with
 It needs Redis (see common.py), Debian's Chromium (`/usr/bin/chromium`, or `CHROME_PATH`) and
 npm; it installs Lighthouse (pinned by `scripts/benchmarks/lighthouse/package-lock.json`) into
 `.bench/pages-tools/` the first time, and works in `.bench/pages/` (removed at the start). It
-takes about four minutes.
+takes about six minutes.
 
 The Tradate sample district, applied from `tenants/tradate/` as `scripts/run` does, served by
 gunicorn with `config/gunicorn.conf.py` and production settings on a loopback port. Lighthouse
@@ -26,8 +26,10 @@ measures the host (its `benchmarkIndex`) and warns when the host is slower than 
 shared 2-core machine is. Each page is therefore loaded twice: with the default factor, and with
 the factor that Lighthouse's CPU throttling calculator (docs/throttling.md, "calibrating the
 multiplier") gives for the benchmark index measured in that first run, so that the simulated
-phone is the same whatever the host. Both sets of figures are printed; the targets are judged on
-the calibrated run.
+phone is the same whatever the host. A shared machine's load still moves the blocking time from
+run to run, so the calibrated load is made three times and its median run (by performance
+score) is the one reported, as Lighthouse's docs on variability advise. Both sets of figures
+are printed; the targets are judged on the calibrated median.
 """
 
 from __future__ import annotations
@@ -81,6 +83,7 @@ CHROME_FLAGS = " ".join(
         "--host-resolver-rules=MAP * 127.0.0.1",
     ]
 )
+CALIBRATED_RUNS = 3
 MAX_BYTES = 150 * 1024
 MIN_PERFORMANCE = 0.9
 MIN_ACCESSIBILITY = 1.0
@@ -163,10 +166,12 @@ def calibrated_slowdown(benchmark_index: float) -> float:
     return max(1.0, 1 + (benchmark_index - 150) / 650)
 
 
-def lighthouse(cli: Path, page: str, url: str, cpu_slowdown: float | None = None) -> Measured:
+def lighthouse(
+    cli: Path, page: str, url: str, cpu_slowdown: float | None = None, attempt: int = 1
+) -> Measured:
     """One cold load of `url` under Lighthouse's mobile profile; `cpu_slowdown` replaces its
     default CPU slowdown (4)."""
-    run = "default" if cpu_slowdown is None else "calibrated"
+    run = "default" if cpu_slowdown is None else f"calibrated-{attempt}"
     report = WORK / f"lighthouse-{page}-{run}.json"
     throttling = [] if cpu_slowdown is None else [
         f"--throttling.cpuSlowdownMultiplier={cpu_slowdown:.2f}"
@@ -256,7 +261,12 @@ def figures(measured: Measured) -> list[Figure]:
             "< 150 KB",
             measured.transferred < MAX_BYTES,
         ),
-        Figure(f"{page}: CPU slowdown (calibrated)", f"{measured.cpu_slowdown:.2f}x", "", None),
+        Figure(
+            f"{page}: CPU slowdown (calibrated; median of {CALIBRATED_RUNS} runs)",
+            f"{measured.cpu_slowdown:.2f}x",
+            "",
+            None,
+        ),
         Figure(
             f"{page}: Lighthouse performance (mobile)",
             f"{measured.performance:.2f}",
@@ -286,9 +296,13 @@ def run() -> list[Figure]:
             url = f"http://{TENANT}.{DOMAIN}:{server.port}{path}"
             default = lighthouse(cli, page, url)
             describe(default, requests=True)
-            calibrated = lighthouse(cli, page, url, calibrated_slowdown(default.benchmark_index))
-            describe(calibrated, requests=False)
-            results += figures(calibrated) + reference_figures(default)
+            slowdown = calibrated_slowdown(default.benchmark_index)
+            runs = []
+            for attempt in range(1, CALIBRATED_RUNS + 1):
+                runs.append(lighthouse(cli, page, url, slowdown, attempt))
+                describe(runs[-1], requests=False)
+            median = sorted(runs, key=lambda measured: measured.performance)[len(runs) // 2]
+            results += figures(median) + reference_figures(default)
     return results
 
 
