@@ -14,7 +14,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from condiviso import errors, i18n, ratelimit, redis_connection, security
+from condiviso import errors, i18n, ratelimit, redis_connection, security, static_files
 from condiviso.accounts import access, login
 from condiviso.accounts.roles import Audience, allow, role_label
 from condiviso.audit import models as audit_models  # noqa: F401  (the audit table's model)
@@ -94,6 +94,7 @@ def create_app(
     i18n.init_app(app, registry.translation_directories())
     errors.init_app(app)
     security.init_app(app)
+    static_files.init_app(app)
     login.init_app(app)
     ratelimit.init_app(app)
     app.jinja_env.add_extension("jinja2.ext.do")

@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 from stdnum.it import codicefiscale, iva
 
+from condiviso.static_files import category_icons
 from condiviso.validation import Schema, deliverable_email
 
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -137,11 +138,12 @@ class CategoryInput(InputSchema):
     name = text(120, required=_l("Scrivi il nome della categoria."))
     name_en = text(120)
     description = text(300)
+    # Only icons of the served sprite sheet (docs/decisions/0015): another would show nothing.
     icon = fields.String(
         load_default=None,
-        validate=validate.Regexp(
-            r"^it-[a-z0-9-]{1,37}$",
-            error=_l("Indica il nome di un'icona di Bootstrap Italia, per esempio it-user."),
+        validate=validate.OneOf(
+            category_icons(),
+            error=_l("Scegli una di queste icone di Bootstrap Italia: {choices}."),
         ),
     )
     position = fields.Integer(

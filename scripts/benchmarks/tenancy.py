@@ -34,19 +34,17 @@ it exits 1 only when the benchmark itself could not run.
 from __future__ import annotations
 
 import contextlib
-import http.client
 import multiprocessing
 import os
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,6 +67,7 @@ from common import (
     say,
 )
 from flask import Flask
+from servers import GUNICORN_CONF, VENV_BIN, Server, fetch, serving
 from sqlalchemy.pool import NullPool
 
 from condiviso.extensions import db
@@ -80,8 +79,6 @@ from condiviso.territory.services import sync_comuni
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-VENV_BIN = ROOT / ".venv" / "bin"
-GUNICORN_CONF = ROOT / "config" / "gunicorn.conf.py"
 WRK_SCRIPT = HERE / "tenants.lua"
 WORK = ROOT / ".bench" / "tenancy"
 LOGS = WORK / "logs"
@@ -161,84 +158,6 @@ def enable_branding(app: Flask, number: int) -> None:
 
 
 # -- servers --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Server:
-    name: str
-    pid: int
-    port: int
-    log: Path
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def fetch(port: int, host: str, path: str) -> tuple[int, bytes]:
-    """One GET with the given `Host`; (status, body)."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        connection.request("GET", path, headers={"Host": host})
-        response = connection.getresponse()
-        return response.status, response.read()
-    finally:
-        connection.close()
-
-
-def wait_until_healthy(process: subprocess.Popen, port: int, log: Path) -> None:
-    """Poll /healthz until the server answers; fail with the log's tail if it dies or hangs."""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise BenchError(f"gunicorn exited with {process.returncode}; see {log}")
-        with contextlib.suppress(OSError):
-            if fetch(port, DOMAIN, "/healthz")[0] == 200:
-                return
-        time.sleep(0.2)
-    raise BenchError(f"gunicorn did not answer /healthz within 60 s; see {log}")
-
-
-def stop(process: subprocess.Popen) -> None:
-    """Stop a gunicorn we started: TERM to its master, then KILL to its process group."""
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-
-
-@contextlib.contextmanager
-def serving(
-    name: str,
-    settings: Mapping[str, str],
-    workers: int,
-    app_args: Sequence[str] = (),
-    **extra_env: str,
-) -> Iterator[Server]:
-    """A gunicorn with Condiviso's settings (config/gunicorn.conf.py), in a process group of its
-    own, stopped however the block ends."""
-    port = free_port()
-    log = LOGS / f"{name}.log"
-    env = process_environment(
-        settings, HOST="127.0.0.1", PORT=str(port), WEB_CONCURRENCY=str(workers), **extra_env
-    )
-    command = [str(VENV_BIN / "gunicorn"), "-c", str(GUNICORN_CONF), *app_args]
-    with log.open("ab") as output:
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-        try:
-            wait_until_healthy(process, port, log)
-            yield Server(name, process.pid, port, log)
-        finally:
-            stop(process)
 
 
 def check_page(server: Server, number: int) -> int:
@@ -368,7 +287,7 @@ def baseline_round(
     args = ["--pythonpath", str(HERE), "baseline_app:create_app()"]
     name = f"throughput-baseline-{round_name}"
     env = {"BASELINE_DATABASE": str(database), **extra_env}
-    with serving(name, settings, 2, args, **env) as server:
+    with serving(name, settings, 2, args, logs=LOGS, **env) as server:
         size = check_page(server, 1)
         load, restarts = measure(server, 1, 1, THROUGHPUT_CONNECTIONS, name)
     say(describe_load(f"round {round_name}, plain Flask app", load, restarts))
@@ -378,7 +297,9 @@ def baseline_round(
 def condiviso_round(settings: Mapping[str, str], round_name: str, **extra_env: str) -> Measured:
     """One turn of Condiviso: t0001 (no plugin), then t0600 (branding), on the same server."""
     measured: Measured = {}
-    with serving(f"throughput-condiviso-{round_name}", settings, 2, **extra_env) as server:
+    with serving(
+        f"throughput-condiviso-{round_name}", settings, 2, logs=LOGS, **extra_env
+    ) as server:
         for variant, number in (("no plugin", 1), ("branding", BRANDED)):
             size = check_page(server, number)
             record = f"throughput-{variant.replace(' ', '-')}-{round_name}"
@@ -444,7 +365,7 @@ def throughput_figures(settings: Mapping[str, str], baseline_database: Path) -> 
 
 def latency_one_tenant(settings: Mapping[str, str]) -> Load:
     """The denominator of figure 2: a deployment with one tenant, every request to it."""
-    with serving("latency-1-tenant", settings, 2) as server:
+    with serving("latency-1-tenant", settings, 2, logs=LOGS) as server:
         check_page(server, 1)
         load, restarts = measure(server, 1, 1, LATENCY_CONNECTIONS, "latency-1-tenant")
         say(describe_load("1 tenant provisioned, all to t0001", load, restarts))
@@ -455,7 +376,7 @@ def latency_many_tenants(
     settings: Mapping[str, str], name: str, label: str, **extra_env: str
 ) -> Load:
     """The numerator of figure 2: 600 tenants provisioned, requests spread over 100."""
-    with serving(name, settings, 2, **extra_env) as server:
+    with serving(name, settings, 2, logs=LOGS, **extra_env) as server:
         for number in range(1, SPREAD + 1):
             check_page(server, number)
         load, restarts = measure(server, 1, SPREAD, LATENCY_CONNECTIONS, name)
@@ -509,7 +430,7 @@ def memory_figure(settings: Mapping[str, str]) -> Figure:
     say(
         f"\n[3] Worker memory: RSS after touching {TENANTS} tenants - after touching {ENGINE_CACHE}"
     )
-    with serving("memory", settings, 1, GUNICORN_MAX_REQUESTS="0") as server:
+    with serving("memory", settings, 1, logs=LOGS, GUNICORN_MAX_REQUESTS="0") as server:
         workers = worker_pids(server.pid)
         if len(workers) != 1:
             raise BenchError(f"expected one gunicorn worker, found {workers}")

@@ -181,6 +181,8 @@ def test_categories_are_added_edited_and_checked(app, district, admin):
         ({"name": "X", "slug": "Con Spazi"}, "Usa solo lettere minuscole"),
         ({"name": "X", "slug": "x", "position": "-1"}, "Indica un numero da 0 a 9999."),
         ({"name": "", "slug": "x"}, "Scrivi il nome della categoria."),
+        # A Bootstrap Italia icon that the served sprite sheet does not hold would show nothing.
+        ({"name": "X", "slug": "x", "icon": "it-android"}, "Scegli una di queste icone"),
     ]:
         refused = post_form(admin, "/admin/categorie/nuova", data)
         assert refused.status_code == 400 and message in html.unescape(refused.text), data
