@@ -20,6 +20,7 @@ from flask import Flask
 
 from condiviso.app import create_app
 from condiviso.extensions import db
+from condiviso.jobs.local import local_runner
 from condiviso.redis_connection import get_redis
 from condiviso.tenancy import get_runtime
 from condiviso.tenancy.binding import bound_binding
@@ -90,6 +91,7 @@ def start_app(settings: dict[str, object]) -> Flask:
 
 
 def _close(app: Flask) -> None:
+    local_runner(app).stop()
     get_runtime(app).engines.dispose_all()
     with app.app_context():
         for engine in db.engines.values():

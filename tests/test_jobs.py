@@ -26,7 +26,7 @@ from condiviso.redis_connection import get_redis
 from condiviso.tenancy import current_tenant, services, tenant_context
 from condiviso.tenancy.upgrade import upgrade_platform
 from tests.conftest import PLATFORM_DOMAIN, _apps, base_settings
-from tests.helpers import ACTOR, provision
+from tests.helpers import ACTOR, finish_jobs, provision
 
 ACTIVE = ("jobs-a", "jobs-b")  # the probe plugin enabled
 WITHOUT_PLUGIN = "jobs-c"
@@ -312,6 +312,7 @@ def test_inline_jobs_asked_for_in_a_request_run_after_it_without_its_user(inline
         assert enqueue("jobs_test.mark", "jobs-a", marker=marker)
         assert enqueue("jobs_test.mark", "jobs-b", marker=elsewhere)
         assert marker not in marks(inline_app, "jobs-a")
+    finish_jobs(inline_app)  # they run in the background, after the request
     assert actors(inline_app, "jobs-a", marker) == ["system"]
     # Asked for by a request of district A, a job for district B runs in B alone.
     assert marks(inline_app, "jobs-b")[elsewhere] == "jobs-b"
