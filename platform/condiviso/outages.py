@@ -22,7 +22,7 @@ from flask import Flask, current_app, g, jsonify, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from condiviso.errors import CondivisoError, wants_json
+from condiviso.errors import wants_json
 from condiviso.ops.episodes import FailureEpisode
 from condiviso.tenancy.binding import bound_binding
 from condiviso.tenancy.engines import failed_database
@@ -35,17 +35,16 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _TENANT_EPISODES = "condiviso.outages.tenants"
 
 
-class Outage(CondivisoError):
-    """Something the page needs does not answer; nothing the person did is wrong."""
+class Outage(Exception):
+    """Something the page needs does not answer; nothing the person did is wrong. Not a
+    `CondivisoError`: views that turn those into form messages must let this one through to
+    the error handler, which answers 503."""
 
     status = 503
 
     def __init__(self, tenant: TenantInfo | None = None) -> None:
         self.tenant = tenant
-        super().__init__(_outage_sentence(tenant))
-
-    def title(self) -> str:
-        return _("Servizio non disponibile")
+        super().__init__(f"the database of {tenant.slug if tenant else 'the platform'} is down")
 
 
 class TenantDatabaseUnavailable(Outage):

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from tests.accounts.flows import link_in
 from tests.conftest import PLATFORM_DOMAIN
-from tests.helpers import PASSWORD, comune, make_user, provision
+from tests.helpers import PASSWORD, comune, finish_jobs, make_user, provision
 
 
 def _district(mail_app, label: str) -> str:
@@ -81,6 +81,7 @@ def test_citizen_registers_confirms_signs_in_and_manages_the_account(
     expect(page.get_by_role("heading", name="Controlla la tua e-mail")).to_be_visible()
     _check(page, a11y, phone)
 
+    finish_jobs(mail_app)
     _visit(page, a11y, _local(link_in(smtp.last_to(email)), live), phone)
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
@@ -137,6 +138,7 @@ def test_district_admin_invites_staff_who_accept(page, viewport, live, mail_app,
     _check(page, a11y, phone)
 
     page.get_by_role("button", name="Esci").click()
+    finish_jobs(mail_app)
     _visit(page, a11y, _local(link_in(smtp.last_to(invited)), live), phone)
     page.get_by_label("Nome e cognome").fill("Omar Operatore")
     page.get_by_label("Scegli una password").fill("una frase per l'operatore")
