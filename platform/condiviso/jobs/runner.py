@@ -61,6 +61,14 @@ def execute(app: Flask, name: str, tenant_slug: str, kwargs: dict[str, Any]) -> 
         except NotFound:
             log.warning("job %s skipped: tenant %r does not exist", name, tenant_slug)
             return Outcome.NO_TENANT
+        except Exception:
+            log.exception(
+                "job %s for tenant %s failed: the registry cannot be read%s",
+                name,
+                tenant_slug,
+                _retry_note(),
+            )
+            raise
         runs_for = {TenantStatus.ACTIVE}
         if job_policy(name).suspended:
             runs_for.add(TenantStatus.SUSPENDED)
