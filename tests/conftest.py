@@ -155,13 +155,14 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
 class SmtpSink:
     """A real SMTP server on loopback (aiosmtpd) that keeps what it receives."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int | None = None) -> None:
         from aiosmtpd.controller import Controller
 
         self.messages: list = []
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
+        if port is None:
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                port = probe.getsockname()[1]
         self.controller = Controller(self, hostname="127.0.0.1", port=port)
 
     async def handle_DATA(self, server, session, envelope):

@@ -215,15 +215,21 @@ class RegistryCache:
             if now < self._next_check_at:
                 return self._served()
             try:
-                self._refresh(now)
+                version_error = self._refresh(now)
             except Exception as error:
                 self.episode.failed(error)
                 self._next_check_at = now + self.episode.retry_seconds
                 fresh_enough = now - self._verified_at <= self._stale_seconds
                 self._serving = self._snapshot if fresh_enough else None
             else:
-                self.episode.succeeded()
-                self._next_check_at = now + self._refresh_seconds
+                if version_error is None:
+                    self.episode.succeeded()
+                    self._next_check_at = now + self._refresh_seconds
+                else:
+                    # Current, read from the database; the version is checked again (and the
+                    # snapshot reloaded) only after the retry interval.
+                    self.episode.failed(version_error)
+                    self._next_check_at = now + self.episode.retry_seconds
                 self._serving = self._snapshot
             return self._served()
 
@@ -233,17 +239,18 @@ class RegistryCache:
             raise RegistryUnavailable("the tenant registry cannot be read")
         return snapshot
 
-    def _refresh(self, now: float) -> None:
-        """Make `_snapshot` current, or raise (leaving the last good one in place)."""
+    def _refresh(self, now: float) -> Exception | None:
+        """Make `_snapshot` current, or raise (leaving the last good one in place). Returns the
+        version source's error when the version could not be read but the snapshot could."""
+        version_error = None
         try:
             version: int | None = self.version_source.read()
-        except Exception:
+        except Exception as error:
             if getattr(self.version_source, "reads_platform_database", True):
                 raise
             # Version unknown (Redis down): the database is the truth. Reloading from it on
             # each retry, rather than on every request, keeps the snapshot current.
-            version = None
-            log.debug("registry version unreadable; loading the registry", exc_info=True)
+            version, version_error = None, error
         current = self._snapshot
         if current is None or self._reload_wanted or version is None or version != current.version:
             self._reload_wanted = False
@@ -256,6 +263,7 @@ class RegistryCache:
             if self._on_reload is not None:
                 self._on_reload(current)
         self._verified_at = now
+        return version_error
 
     def invalidate(self) -> None:
         """The registry changed: reload at the next lookup (the old snapshot stays the fallback
