@@ -4,12 +4,15 @@
 from __future__ import annotations
 
 import base64
+import smtplib
 from pathlib import Path
+
+import pytest
 
 from condiviso.jobs import execute
 from condiviso.mail.delivery import MAIL_JOB, build_message, deliver, send_mail
 from condiviso.tenancy import services, tenant_context
-from tests.conftest import PLATFORM_DOMAIN, build_app
+from tests.conftest import PLATFORM_DOMAIN, SmtpSink, build_app
 from tests.helpers import ACTOR, finish_jobs, provision
 
 
@@ -55,3 +58,36 @@ def test_a_districts_mail_still_leaves_once_it_is_suspended(mail_app, smtp):
     execute(mail_app, MAIL_JOB, "sospesa-posta", {"message": payload})
     execute(mail_app, MAIL_JOB, "sospesa-posta", {"message": payload})  # a retry: not twice
     assert len(smtp.to("sospesa@esempio.it")) == 1
+
+
+class RefusingSink(SmtpSink):
+    """A mail server that refuses one address for good (550) and greylists another (450)."""
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("nessuno"):
+            return "550 5.1.1 no such user"
+        if address.startswith("dopo"):
+            return "450 4.2.0 greylisted, try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+def test_a_refusal_for_good_is_not_retried_and_a_temporary_one_is(tmp_path_factory):
+    sink = RefusingSink()
+    sink.controller.start()
+    try:
+        app = build_app(
+            tmp_path_factory,
+            SMTP_HOST="127.0.0.1",
+            SMTP_PORT=sink.controller.port,
+            SMTP_STARTTLS=False,
+        )
+        tenant = provision(app, "rifiuti", "Ambito dei rifiuti (test)")
+        with app.app_context():
+            deliver(build_message(tenant, "nessuno@esempio.it", "Oggetto", "Testo\n"))
+            with pytest.raises(smtplib.SMTPRecipientsRefused):
+                deliver(build_message(tenant, "dopo@esempio.it", "Oggetto", "Testo\n"))
+            deliver(build_message(tenant, "qualcuno@esempio.it", "Oggetto", "Testo\n"))
+    finally:
+        sink.controller.stop()
+    assert [m["To"] for m in sink.messages] == ["qualcuno@esempio.it"]

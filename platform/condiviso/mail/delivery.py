@@ -113,7 +113,8 @@ def deliver(message: EmailMessage) -> None:
         try:
             _send_smtp(message, config)
         except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused) as refusal:
-            # Refused for good (an address that does not exist): retrying cannot help.
+            if not _refused_for_good(refusal):
+                raise  # 4xx, greylisting say: the job's retries will get it through
             log.error("mail to %s refused by the server: %s", message["To"], refusal)
             return
         log.info("mail sent to %s: %s", message["To"], message["Subject"])
@@ -128,6 +129,15 @@ def deliver(message: EmailMessage) -> None:
     path = folder / f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{name}.eml"
     path.write_bytes(bytes(message))
     log.info("mail to %s written to %s: %s", message["To"], path, message["Subject"])
+
+
+def _refused_for_good(refusal: smtplib.SMTPException) -> bool:
+    """A 5xx refusal (an address that does not exist): retrying cannot help."""
+    if isinstance(refusal, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _message in refusal.recipients.values()]
+    else:
+        codes = [getattr(refusal, "smtp_code", 0)]
+    return bool(codes) and all(code >= 500 for code in codes)
 
 
 def _send_smtp(message: EmailMessage, config) -> None:
