@@ -76,9 +76,14 @@ def test_a_district_without_its_database_answers_503_alone_and_heals(
         for form in others:
             form.submit()
         served = other.get("/")
+        token = csrf_token(invite_page.text)
         invited = console.post(
             f"/console/distretti/{deployment.failing.slug}/amministrazione",
-            data={"admin_email": "nuova@esempio.it", "csrf_token": csrf_token(invite_page.text)},
+            data={"admin_email": "nuova@esempio.it", "csrf_token": token},
+        )
+        exported = console.post(
+            f"/console/distretti/{deployment.failing.slug}/esporta",
+            data={"confirmation": deployment.failing.slug, "csrf_token": token},
         )
     finish_jobs(worker)
 
@@ -92,6 +97,7 @@ def test_a_district_without_its_database_answers_503_alone_and_heals(
     assert lost_page.status_code == 503
     assert invited.status_code == 503
     assert deployment.failing.name in invited.text and NOT_SAVED in invited.text
+    assert exported.status_code == 503 and deployment.failing.name in exported.text
     assert set(check_nothing_lost(forms, smtp, before).values()) == {"refused"}
     # Every other district is served, and its forms are saved.
     assert served.status_code == 200
