@@ -20,6 +20,7 @@ from flask import Flask
 
 from condiviso.app import create_app
 from condiviso.extensions import db
+from condiviso.jobs.local import local_runner
 from condiviso.redis_connection import get_redis
 from condiviso.tenancy import get_runtime
 from condiviso.tenancy.binding import bound_binding
@@ -90,6 +91,7 @@ def start_app(settings: dict[str, object]) -> Flask:
 
 
 def _close(app: Flask) -> None:
+    local_runner(app).stop()
     get_runtime(app).engines.dispose_all()
     with app.app_context():
         for engine in db.engines.values():
@@ -153,13 +155,14 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
 class SmtpSink:
     """A real SMTP server on loopback (aiosmtpd) that keeps what it receives."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int | None = None) -> None:
         from aiosmtpd.controller import Controller
 
         self.messages: list = []
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
+        if port is None:
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                port = probe.getsockname()[1]
         self.controller = Controller(self, hostname="127.0.0.1", port=port)
 
     async def handle_DATA(self, server, session, envelope):

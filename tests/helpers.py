@@ -16,14 +16,25 @@ from condiviso.territory.services import sync_comuni
 ACTOR = "test:suite"
 
 
+def finish_jobs(app: Flask, timeout: float = 30.0) -> None:
+    """Wait until the jobs `app` runs in this process's background (those the inline backend
+    runs after a request: e-mails, say) are done, as they would be a moment later for a person;
+    jobs waiting for a retry later do not count."""
+    from condiviso.jobs.local import local_runner
+
+    assert local_runner(app).wait_idle(timeout), f"background jobs still running after {timeout}s"
+
+
 class HostClient:
-    """A test client whose every request carries one `Host`."""
+    """A test client whose every request carries one `Host`. After each request it waits for
+    the background jobs the request asked for (`finish_jobs`), unless told not to."""
 
     _addresses = itertools.count(1)
 
-    def __init__(self, app: Flask, host: str) -> None:
+    def __init__(self, app: Flask, host: str, finish_jobs: bool = True) -> None:
         self.app = app
         self.host = host
+        self.finishes_jobs = finish_jobs
         self.client = app.test_client()
         # Each client is someone else: rate limits count per address.
         number = next(self._addresses)
@@ -32,7 +43,10 @@ class HostClient:
     def open(self, path: str, method: str = "GET", **kwargs: Any) -> TestResponse:
         kwargs.setdefault("base_url", f"http://{self.host}")
         kwargs.setdefault("environ_base", {"REMOTE_ADDR": self.address})
-        return self.client.open(path, method=method, **kwargs)
+        response = self.client.open(path, method=method, **kwargs)
+        if self.finishes_jobs:
+            finish_jobs(self.app)
+        return response
 
     def get(self, path: str, **kwargs: Any) -> TestResponse:
         return self.open(path, "GET", **kwargs)

@@ -20,13 +20,14 @@ from condiviso.audit.services import accesses, record_access
 from condiviso.config import ConfigurationError, build_config
 from condiviso.jobs import UnknownJob, enqueue, find_job, job, run_clock, tick
 from condiviso.jobs import clock as clock_module
+from condiviso.jobs.local import local_runner
 from condiviso.jobs.redis_queue import get_queue, job_id, work
 from condiviso.plugins import PluginRegistry, discover
 from condiviso.redis_connection import get_redis
 from condiviso.tenancy import current_tenant, services, tenant_context
 from condiviso.tenancy.upgrade import upgrade_platform
 from tests.conftest import PLATFORM_DOMAIN, _apps, base_settings
-from tests.helpers import ACTOR, provision
+from tests.helpers import ACTOR, finish_jobs, provision
 
 ACTIVE = ("jobs-a", "jobs-b")  # the probe plugin enabled
 WITHOUT_PLUGIN = "jobs-c"
@@ -42,6 +43,19 @@ def mark(marker: str) -> None:
 @job("jobs_test.explode")
 def explode() -> None:
     raise RuntimeError("the job broke")
+
+
+_flaky_failures: dict[str, int] = {}
+
+
+@job("jobs_test.flaky", retries=(0, 0))
+def flaky(marker: str, failures: int) -> None:
+    """Fails its first `failures` runs, then leaves its mark; retried at once."""
+    seen = _flaky_failures.get(marker, 0)
+    if seen < failures:
+        _flaky_failures[marker] = seen + 1
+        raise RuntimeError(f"failure {seen + 1} of {failures}")
+    record_access("create", "jobs_test.mark", marker, reason=current_tenant().slug)
 
 
 def marks(app: Flask, slug: str) -> dict[str, str]:
@@ -312,10 +326,39 @@ def test_inline_jobs_asked_for_in_a_request_run_after_it_without_its_user(inline
         assert enqueue("jobs_test.mark", "jobs-a", marker=marker)
         assert enqueue("jobs_test.mark", "jobs-b", marker=elsewhere)
         assert marker not in marks(inline_app, "jobs-a")
+    finish_jobs(inline_app)  # they run in the background, after the request
     assert actors(inline_app, "jobs-a", marker) == ["system"]
     # Asked for by a request of district A, a job for district B runs in B alone.
     assert marks(inline_app, "jobs-b")[elsewhere] == "jobs-b"
     assert elsewhere not in marks(inline_app, "jobs-a")
+
+
+def test_a_failed_inline_job_is_retried_by_the_process_until_its_retries_run_out(
+    inline_app, caplog
+):
+    healing, hopeless = unique("heals"), unique("hopeless")
+    with inline_app.app_context():
+        assert enqueue("jobs_test.flaky", "jobs-a", marker=healing, failures=2)
+        with caplog.at_level(logging.ERROR, logger="condiviso.jobs"):
+            assert enqueue("jobs_test.flaky", "jobs-a", marker=hopeless, failures=3)
+            finish_jobs(inline_app)
+    assert marks(inline_app, "jobs-a")[healing] == "jobs-a"
+    assert hopeless not in marks(inline_app, "jobs-a")
+    assert "job jobs_test.flaky for tenant jobs-a failed 3 times; not tried again" in caplog.text
+    assert local_runner(inline_app).waiting() == 0
+
+
+def test_with_rq_a_job_redis_cannot_take_runs_in_this_process(deployment, probe):
+    settings = {**deployment.test_settings, "REDIS_URL": "redis://127.0.0.1:1/0"}
+    app = start({**settings, "JOBS_BACKEND": "rq", "REDIS_RETRY_SECONDS": 60}, probe)
+    now, later = unique("now"), unique("later")
+    with app.app_context():
+        assert enqueue("jobs_test.mark", "jobs-a", marker=now)
+    assert marks(app, "jobs-a")[now] == "jobs-a"
+    with app.test_request_context(base_url=f"http://jobs-a.{PLATFORM_DOMAIN}"):
+        assert enqueue("jobs_test.mark", "jobs-a", marker=later)
+    finish_jobs(app)
+    assert marks(app, "jobs-a")[later] == "jobs-a"
 
 
 def test_an_inline_job_that_fails_is_logged_not_raised(inline_app, caplog):

@@ -85,6 +85,19 @@ def _jobs_backend(chosen: str | None, redis_url: str | None) -> str:
     return backend
 
 
+def _platform_bind(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The platform database's engine options: on PostgreSQL, connections are tested before
+    use (a restarted server leaves none stale) and connecting gives up after a timeout."""
+    url = config["DATABASE_URL"]
+    if not str(url).startswith("postgresql"):
+        return {"url": url}
+    return {
+        "url": url,
+        "pool_pre_ping": True,
+        "connect_args": {"connect_timeout": config["DATABASE_CONNECT_TIMEOUT"]},
+    }
+
+
 def build_config(
     environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -139,6 +152,23 @@ def build_config(
         "REGISTRY_REFRESH_SECONDS": _as_float(
             "REGISTRY_REFRESH_SECONDS", get("REGISTRY_REFRESH_SECONDS", "1.0")
         ),
+        # While the platform database (or Redis, for the version) fails: serve the last good
+        # registry snapshot this long, trying again at most every REGISTRY_RETRY_SECONDS.
+        "REGISTRY_STALE_SECONDS": _as_float(
+            "REGISTRY_STALE_SECONDS", get("REGISTRY_STALE_SECONDS", "300")
+        ),
+        "REGISTRY_RETRY_SECONDS": _as_float(
+            "REGISTRY_RETRY_SECONDS", get("REGISTRY_RETRY_SECONDS", "5")
+        ),
+        # Seconds before giving up on connecting to a PostgreSQL database, and on Redis (which
+        # is then left alone for REDIS_RETRY_SECONDS, the app using its fallbacks meanwhile).
+        "DATABASE_CONNECT_TIMEOUT": _as_int(
+            "DATABASE_CONNECT_TIMEOUT", get("DATABASE_CONNECT_TIMEOUT", "5"), minimum=1
+        ),
+        "REDIS_TIMEOUT_SECONDS": _as_float(
+            "REDIS_TIMEOUT_SECONDS", get("REDIS_TIMEOUT_SECONDS", "1.0")
+        ),
+        "REDIS_RETRY_SECONDS": _as_float("REDIS_RETRY_SECONDS", get("REDIS_RETRY_SECONDS", "5")),
         "UPGRADE_JOBS": _as_int("UPGRADE_JOBS", get("UPGRADE_JOBS", "4"), minimum=1),
         # Empty: `rq` when Redis is configured, else `inline` (decided below, after overrides).
         "JOBS_BACKEND": (get("JOBS_BACKEND") or "").strip().lower() or None,
@@ -156,6 +186,8 @@ def build_config(
         "SMTP_PASSWORD": get("SMTP_PASSWORD") or None,
         "SMTP_STARTTLS": _as_bool("SMTP_STARTTLS", get("SMTP_STARTTLS", "true")),
         "SMTP_SSL": _as_bool("SMTP_SSL", get("SMTP_SSL", "false")),
+        # Each delivery attempt (a job, never a request) gives up after this many seconds.
+        "SMTP_TIMEOUT": _as_float("SMTP_TIMEOUT", get("SMTP_TIMEOUT", "10")),
         "RATELIMIT_ENABLED": _as_bool("RATELIMIT_ENABLED", get("RATELIMIT_ENABLED", "true")),
         "INVITATION_DAYS": _as_int("INVITATION_DAYS", get("INVITATION_DAYS", "7"), minimum=1),
         "STAFF_IDLE_MINUTES": _as_int(
@@ -178,7 +210,7 @@ def build_config(
         raise ConfigurationError("PLATFORM_DOMAIN must be a host name such as condiviso.it")
     config.update(overrides)
     config["JOBS_BACKEND"] = _jobs_backend(config["JOBS_BACKEND"], config["REDIS_URL"])
-    config["SQLALCHEMY_BINDS"] = {"platform": config["DATABASE_URL"]}
+    config["SQLALCHEMY_BINDS"] = {"platform": _platform_bind(config)}
     config["SQLALCHEMY_ENGINE_OPTIONS"] = {}
     config["TESTING"] = config["CONDIVISO_ENV"] == "testing"
     return config

@@ -81,17 +81,44 @@ def wants_json() -> bool:
 
 
 def render_error(status: int, title: str, message: str, errors: Mapping | None = None):
+    """The error as a page in the site's shell (or JSON). If that page cannot be drawn (its
+    shell needs the district's database, which may be the very thing failing), the answer is
+    the page that needs nothing (`condiviso.outages.standalone_page`): never a bare 500."""
     if wants_json():
         body: dict = {"error": {"status": status, "title": title, "message": message}}
         if errors:
             body["error"]["fields"] = errors
         return jsonify(body), status
-    return render_template(
-        "errors/error.html", status=status, title=title, message=message, errors=errors
-    ), status
+    try:
+        return render_template(
+            "errors/error.html", status=status, title=title, message=message, errors=errors
+        ), status
+    except Exception as failure:
+        from condiviso import outages
+        from condiviso.tenancy.engines import is_database_outage
+
+        if is_database_outage(failure):
+            return outages.database_outage_page(failure)
+        log.exception("the error page could not be drawn; answering with the plain one")
+        body, code, _headers = outages.standalone_page(status, title, [message])
+        return body, code
 
 
 def init_app(app: Flask) -> None:
+    from condiviso import outages
+    from condiviso.tenancy.engines import is_database_outage
+    from condiviso.tenancy.registry import RegistryUnavailable
+
+    outages.init_app(app)
+
+    @app.errorhandler(RegistryUnavailable)
+    def _registry_unavailable(_error: RegistryUnavailable):
+        return outages.outage_page(None)
+
+    @app.errorhandler(outages.Outage)
+    def _outage(error: outages.Outage):
+        return outages.database_outage_page(error)
+
     @app.errorhandler(CondivisoError)
     def _domain_error(error: CondivisoError):
         return render_error(
@@ -111,5 +138,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
+        if is_database_outage(error):
+            return outages.database_outage_page(error)
         log.exception("unhandled error")
         return render_error(500, _STATUS_TITLES[500](), _STATUS_MESSAGES[500]())

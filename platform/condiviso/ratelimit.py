@@ -4,7 +4,10 @@ so one district's traffic never spends another's allowance.
 
 Views call `enforce(...)` with the limits that fit them; nothing runs on requests that ask for
 no limit (Flask-Limiter's own per-request hooks cost every page time for nothing here). An app
-has a limiter of its own, so that several apps in one process never share a storage."""
+has a limiter of its own, so that several apps in one process never share a storage.
+
+Redis failing never fails a form: limits are then counted in this process's memory (per worker,
+so looser) until Redis answers again (docs/decisions/0016)."""
 
 from __future__ import annotations
 
@@ -15,12 +18,46 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app, request
-from limits import parse
-from limits.storage import storage_from_string
+from limits import RateLimitItem, parse
+from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from werkzeug.exceptions import TooManyRequests
 
+from condiviso.ops.episodes import FailureEpisode
+from condiviso.redis_connection import REDIS_FAILURES, client_options, redis_episode
 from condiviso.tenancy import current_site
+
+
+class FallbackLimiter:
+    """A moving window kept in Redis, counted in this process's memory while Redis fails.
+
+    Redis is tried again at most every few seconds (the app's Redis failure episode), so an
+    outage costs each request nothing but a dictionary lookup."""
+
+    def __init__(self, redis_url: str, options: dict[str, float], episode: FailureEpisode):
+        self._redis = MovingWindowRateLimiter(storage_from_string(redis_url, **options))
+        self._memory = MovingWindowRateLimiter(MemoryStorage())
+        self._episode = episode
+
+    def _call(self, method: str, *args: Any) -> Any:
+        if self._episode.should_try():
+            try:
+                result = getattr(self._redis, method)(*args)
+            except REDIS_FAILURES as error:
+                self._episode.failed(error)
+            else:
+                self._episode.succeeded()
+                return result
+        return getattr(self._memory, method)(*args)
+
+    def hit(self, item: RateLimitItem, *identifiers: str) -> bool:
+        return self._call("hit", item, *identifiers)
+
+    def test(self, item: RateLimitItem, *identifiers: str) -> bool:
+        return self._call("test", item, *identifiers)
+
+    def get_window_stats(self, item: RateLimitItem, *identifiers: str) -> Any:
+        return self._call("get_window_stats", item, *identifiers)
 
 
 def _site_key() -> str:
@@ -40,7 +77,7 @@ def per_site_and_email(email: str) -> str:
     return f"{_site_key()}:email:{digest}"
 
 
-def _strategy() -> MovingWindowRateLimiter | None:
+def _strategy() -> MovingWindowRateLimiter | FallbackLimiter | None:
     return current_app.extensions["condiviso.limiter"]
 
 
@@ -98,8 +135,12 @@ def limited(*limits: str, scope: str, methods: tuple[str, ...] = ("POST",)) -> C
 
 
 def init_app(app: Flask) -> None:
-    limiter = None
+    limiter: MovingWindowRateLimiter | FallbackLimiter | None = None
     if app.config["RATELIMIT_ENABLED"]:
-        storage = storage_from_string(app.config.get("REDIS_URL") or "memory://")
-        limiter = MovingWindowRateLimiter(storage)
+        url = app.config.get("REDIS_URL")
+        limiter = (
+            FallbackLimiter(url, client_options(app), redis_episode(app))
+            if url
+            else MovingWindowRateLimiter(MemoryStorage())
+        )
     app.extensions["condiviso.limiter"] = limiter

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from tests.browser.test_journeys import _check, _visit
 from tests.conftest import PLATFORM_DOMAIN
-from tests.helpers import PASSWORD, comune, make_user, provision
+from tests.helpers import PASSWORD, comune, finish_jobs, make_user, provision
 from tests.social_point.fixtures import desk_open_every_day
 
 
@@ -80,6 +80,7 @@ def test_a_citizen_books_moves_and_cancels(page, viewport, live, mail_app, smtp,
     expect(page.get_by_role("heading", name="Il tuo appuntamento")).to_be_visible()
     expect(page.get_by_text("al telefono: ti chiama l'operatore")).to_be_visible()
     _check(page, a11y, phone)
+    finish_jobs(mail_app)
     assert "Appuntamento confermato" in smtp.last_to(people["citizen"])["Subject"]
 
     page.get_by_role("link", name="Sposta a un altro orario").click()

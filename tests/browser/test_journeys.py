@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from tests.accounts.flows import link_in
 from tests.conftest import PLATFORM_DOMAIN
-from tests.helpers import PASSWORD, comune, make_user, provision
+from tests.helpers import PASSWORD, comune, finish_jobs, make_user, provision
 
 
 def _district(mail_app, label: str) -> str:
@@ -80,6 +80,7 @@ def test_citizen_registers_confirms_signs_in_and_manages_the_account(
     _check(page, a11y, phone)
 
     # The link from the e-mail: the address is confirmed and the password chosen there.
+    finish_jobs(mail_app)
     _visit(page, a11y, _local(link_in(smtp.last_to(email)), live), phone)
     page.get_by_label("Nuova password", exact=True).fill(PASSWORD)
     page.get_by_label("Ripeti la nuova password").fill(PASSWORD)
@@ -143,6 +144,7 @@ def test_district_admin_invites_staff_who_accept(page, viewport, live, mail_app,
     _check(page, a11y, phone)
 
     page.get_by_role("button", name="Esci").click()
+    finish_jobs(mail_app)
     _visit(page, a11y, _local(link_in(smtp.last_to(invited)), live), phone)
     page.get_by_label("Nome e cognome").fill("Omar Operatore")
     page.get_by_label("Scegli una password").fill("una frase per l'operatore")

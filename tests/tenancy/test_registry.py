@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from condiviso.extensions import db
 from condiviso.tenancy import get_runtime, services
 from condiviso.tenancy.models import RegistryAudit, RegistryState
-from condiviso.tenancy.registry import RegistryCache, RegistrySnapshot
+from condiviso.tenancy.registry import RegistryCache, RegistrySnapshot, RegistryUnavailable
 from tests.conftest import PLATFORM_DOMAIN, build_app, start_app
 from tests.helpers import ACTOR
 
@@ -95,3 +96,96 @@ def test_every_change_is_audited_and_no_op_writes_nothing(app, new_tenant):
             ("operator:anna", {"plan": ["base", "plus"]})
         ]
         assert db.session.scalar(sa.select(RegistryState.version)) == version + 1
+
+
+class _Failing:
+    """A version source (or a loader) that fails while `down` is set."""
+
+    def __init__(self, version: int = 1, reads_platform_database: bool = True) -> None:
+        self.version, self.down, self.reads = version, False, []
+        self.reads_platform_database = reads_platform_database
+
+    def read(self) -> int:
+        self.reads.append(self.version)
+        if self.down:
+            raise ConnectionError("refused")
+        return self.version
+
+
+def _cache(source, now, loads, stale=10.0, retry=2.0, refresh=0.0):
+    def load(version):
+        if getattr(source, "database_down", False):
+            raise ConnectionError("refused")
+        loads.append(version)
+        return RegistrySnapshot(version, {}, {})
+
+    return RegistryCache(
+        load, source, refresh, clock=lambda: now[0], stale_seconds=stale, retry_seconds=retry
+    )
+
+
+def test_a_failing_database_leaves_the_last_snapshot_served_for_the_stale_bound(caplog):
+    now, loads, source = [0.0], [], _Failing()
+    cache = _cache(source, now, loads)
+    good = cache.snapshot()
+    source.down = True
+    served = []
+    for tick in range(1, 100):
+        now[0] = tick * 0.1  # ten seconds of requests, ten a second
+        served.append(cache.snapshot())
+    assert all(snapshot is good for snapshot in served)
+    # Tried again once per retry interval, never on every request; logged once.
+    assert len(source.reads) == 1 + 5
+    assert sum("unreachable" in r.getMessage() for r in caplog.records) == 1
+    now[0] = 10.5
+    with pytest.raises(RegistryUnavailable):
+        cache.snapshot()
+    # Refused without touching the database until the next retry.
+    reads = len(source.reads)
+    now[0] = 11.0
+    with pytest.raises(RegistryUnavailable):
+        cache.snapshot()
+    assert len(source.reads) == reads
+    source.down = False
+    now[0] = 12.6
+    assert cache.snapshot() is good and loads == [1]
+    assert any("answers again" in r.getMessage() for r in caplog.records)
+
+
+def test_with_no_snapshot_ever_loaded_every_lookup_is_refused_until_the_database_answers():
+    now, loads, source = [0.0], [], _Failing()
+    source.down = True
+    cache = _cache(source, now, loads)
+    with pytest.raises(RegistryUnavailable):
+        cache.snapshot()
+    now[0] = 2.5
+    source.down = False
+    assert cache.snapshot().version == 1
+
+
+def test_an_unreadable_version_in_redis_reloads_from_the_database_once_per_retry():
+    now, loads, source = [0.0], [], _Failing(reads_platform_database=False)
+    cache = _cache(source, now, loads)
+    cache.snapshot()
+    source.down = True
+    for tick in range(1, 41):
+        now[0] = tick * 0.1
+        cache.snapshot()
+    # Current all along (read from the database), at one load per retry interval.
+    assert loads == [1, None, None]
+    source.database_down = True
+    now[0] = 30.0  # the database down too, long past the stale bound
+    with pytest.raises(RegistryUnavailable):
+        cache.snapshot()
+
+
+def test_a_change_in_this_worker_is_reloaded_at_once_and_the_old_snapshot_kept_if_it_fails():
+    now, loads, source = [0.0], [], _Failing()
+    cache = _cache(source, now, loads, refresh=60.0)
+    old = cache.snapshot()
+    source.database_down = True
+    cache.invalidate()
+    assert cache.snapshot() is old
+    source.database_down = False
+    now[0] = 2.1
+    assert cache.snapshot() is not old and loads == [1, 1]

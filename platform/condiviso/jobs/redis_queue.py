@@ -23,13 +23,11 @@ from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
+from condiviso.jobs.registry import job_policy
 from condiviso.jobs.runner import run
 from condiviso.redis_connection import get_redis
 
 log = logging.getLogger("condiviso.jobs")
-
-# Seconds before each retry of a failed job: a blip passes, an outage gets time to end.
-RETRY_INTERVALS = (30, 120, 600)
 # Long enough for a district's export; a job still running then is stopped and retried.
 JOB_TIMEOUT_SECONDS = 900
 # A job with a key that has ended (failed for good, stopped) no longer blocks a new one.
@@ -79,7 +77,7 @@ def submit(
             unique=key is not None,
             description=f"{name} [{tenant_slug}]",
             timeout=JOB_TIMEOUT_SECONDS,
-            retry=Retry(max=len(RETRY_INTERVALS), interval=list(RETRY_INTERVALS)),
+            retry=_retry(name),
             # A job returns nothing; its log lines are its record. A finished job is deleted
             # at once, which also frees its key.
             result_ttl=0,
@@ -88,6 +86,11 @@ def submit(
         log.info("job %s for tenant %s with key %r is already waiting", name, tenant_slug, key)
         return False
     return True
+
+
+def _retry(name: str) -> Retry | None:
+    retries = job_policy(name).retries
+    return Retry(max=len(retries), interval=list(retries)) if retries else None
 
 
 def _forget_ended(queue: Queue, identifier: str) -> None:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
@@ -17,6 +18,22 @@ JobFunction = TypeVar("JobFunction", bound=Callable[..., Any])
 # `<plugin>.<what it does>`, e.g. `social_point.send_reminders`.
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 _jobs: dict[str, Callable[..., Any]] = {}
+_policies: dict[str, JobPolicy] = {}
+
+# Seconds before each retry of a failed job: a blip passes, an outage gets time to end.
+RETRY_INTERVALS = (30, 120, 600)
+
+
+@dataclass(frozen=True, slots=True)
+class JobPolicy:
+    """How a job is run: the waits before each retry of a failure, and whether it also runs
+    for a suspended district (one whose data is read-only, for a job that writes none)."""
+
+    retries: tuple[int, ...] = RETRY_INTERVALS
+    suspended: bool = False
+
+
+DEFAULT_POLICY = JobPolicy()
 
 
 class UnknownJob(LookupError):
@@ -27,12 +44,16 @@ def _origin(function: Callable[..., Any]) -> str:
     return f"{function.__module__}.{function.__qualname__}"
 
 
-def job(name: str) -> Callable[[JobFunction], JobFunction]:
+def job(
+    name: str, retries: Sequence[int] = RETRY_INTERVALS, suspended: bool = False
+) -> Callable[[JobFunction], JobFunction]:
     """Register the decorated function as job `name` (unique in the deployment).
 
     The function is called with the job's keyword arguments inside an app context and the
     tenant's `tenant_context`; what it leaves in the session is committed when it returns. It
-    must be idempotent: running it twice has the effect of running it once.
+    must be idempotent: running it twice has the effect of running it once. A failure is tried
+    again after each of `retries` seconds; with `suspended`, the job also runs for a suspended
+    district.
     """
     if not _NAME_RE.fullmatch(name):
         raise ValueError(f"job name {name!r} must look like '<plugin>.<job>', in lower case")
@@ -45,6 +66,7 @@ def job(name: str) -> Callable[[JobFunction], JobFunction]:
                 f"job {name!r} is registered twice: {_origin(existing)} and {_origin(function)}"
             )
         _jobs[name] = function
+        _policies[name] = JobPolicy(tuple(retries), suspended)
         return function
 
     return register
@@ -64,6 +86,11 @@ def find_job(name: str, plugins: PluginRegistry | None = None) -> Callable[..., 
     if function is None:
         raise UnknownJob(f"no job is registered as {name!r}")
     return function
+
+
+def job_policy(name: str) -> JobPolicy:
+    """How the job registered as `name` is retried and for which districts it runs."""
+    return _policies.get(name, DEFAULT_POLICY)
 
 
 def _import_plugin_jobs(plugins: PluginRegistry) -> None:

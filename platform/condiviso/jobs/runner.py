@@ -6,8 +6,6 @@ nothing of the process that queued the job (its request, its user, its tenant) r
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import enum
 import logging
 from typing import Any
@@ -16,7 +14,7 @@ from flask import Flask, current_app, has_app_context
 
 from condiviso.errors import NotFound
 from condiviso.extensions import db
-from condiviso.jobs.registry import UnknownJob, find_job
+from condiviso.jobs.registry import UnknownJob, find_job, job_policy
 
 log = logging.getLogger("condiviso.jobs")
 
@@ -45,8 +43,9 @@ def worker_app() -> Flask:
 def execute(app: Flask, name: str, tenant_slug: str, kwargs: dict[str, Any]) -> Outcome:
     """Run job `name` for the tenant now, in an app context of its own.
 
-    Skips (and logs) a tenant that does not exist or is not active. The job's changes are
-    committed when it returns; its exception is logged with the job and the tenant, and raised.
+    Skips (and logs) a tenant that does not exist or is not active (or suspended, for a job
+    registered with `suspended=True`). The job's changes are committed when it returns; its
+    exception is logged with the job and the tenant, and raised.
     """
     from condiviso.plugins import get_plugins
     from condiviso.tenancy import TenantStatus, find_tenant, tenant_context
@@ -62,7 +61,18 @@ def execute(app: Flask, name: str, tenant_slug: str, kwargs: dict[str, Any]) -> 
         except NotFound:
             log.warning("job %s skipped: tenant %r does not exist", name, tenant_slug)
             return Outcome.NO_TENANT
-        if tenant.status is not TenantStatus.ACTIVE:
+        except Exception:
+            log.exception(
+                "job %s for tenant %s failed: the registry cannot be read%s",
+                name,
+                tenant_slug,
+                _retry_note(),
+            )
+            raise
+        runs_for = {TenantStatus.ACTIVE}
+        if job_policy(name).suspended:
+            runs_for.add(TenantStatus.SUSPENDED)
+        if tenant.status not in runs_for:
             log.warning("job %s skipped: tenant %s is %s", name, tenant.slug, tenant.status.value)
             return Outcome.INACTIVE
         with tenant_context(tenant, app):
@@ -87,11 +97,3 @@ def _retry_note() -> str:
 def run(name: str, tenant_slug: str, kwargs: dict[str, Any]) -> None:
     """What an RQ worker calls for every job. Raising makes RQ retry the job later."""
     execute(worker_app(), name, tenant_slug, kwargs)
-
-
-def run_inline(app: Flask, name: str, tenant_slug: str, kwargs: dict[str, Any]) -> None:
-    """Run a job in this process as a worker would: in a context of its own (no request, no
-    tenant, no signed-in user of the caller). A failure is logged, never raised to the caller."""
-    # `execute` has logged the failure with the job's name and tenant.
-    with contextlib.suppress(Exception):
-        contextvars.Context().run(execute, app, name, tenant_slug, kwargs)

@@ -1,14 +1,22 @@
-"""Building and delivering e-mail. The sender's name and reply-to come from the district."""
+"""Building and delivering e-mail. The sender's name and reply-to come from the district.
+
+A message is rendered in the request that wants it (its language, its links), then handed to
+the job queue (`mail.deliver`), which sends it: a slow or refusing mail server never slows a
+page or fails it, and a message is retried until the server is back, for two days. Delivery is
+idempotent by Message-ID: a retried job never sends the same message twice
+(docs/decisions/0017).
+"""
 
 from __future__ import annotations
 
+import base64
 import logging
 import smtplib
 import ssl
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
@@ -16,9 +24,16 @@ from pathlib import Path
 from flask import current_app, render_template
 from flask_babel import force_locale
 
+from condiviso.jobs import enqueue, job
+from condiviso.mail import ledger
 from condiviso.tenancy import TenantInfo
 
 log = logging.getLogger(__name__)
+
+MAIL_JOB = "mail.deliver"
+# After 30 s, 2 min and 10 min, then every half hour for two days: a mail server down for a
+# weekend morning still gets every message once it is back.
+MAIL_RETRIES = (30, 120, 600, *([1800] * 96))
 
 
 def sender_identity(tenant: TenantInfo | None) -> tuple[str, str | None]:
@@ -87,43 +102,83 @@ def render_mail(template: str, locale: str, **context) -> tuple[str, str]:
 
 
 def deliver(message: EmailMessage) -> None:
-    """Send by SMTP when `SMTP_HOST` is set; otherwise write to the outbox folder and log."""
+    """Send by SMTP when `SMTP_HOST` is set; otherwise write to the outbox folder and log.
+    A message whose Message-ID was delivered already is not delivered again."""
     config = current_app.config
+    message_id = message["Message-ID"]
     if config.get("SMTP_HOST"):
-        _send_smtp(message, config)
+        if ledger.already_sent(message_id):
+            log.info("mail %s was sent already; not sent again", message_id)
+            return
+        try:
+            _send_smtp(message, config)
+        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused) as refusal:
+            if not _refused_for_good(refusal):
+                raise  # 4xx, greylisting say: the job's retries will get it through
+            log.error("mail to %s refused by the server: %s", message["To"], refusal)
+            return
         log.info("mail sent to %s: %s", message["To"], message["Subject"])
         return
     owner = message.get("X-Condiviso-Tenant") or "platform"
     folder = Path(config["MAIL_OUTBOX"]) / owner
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.eml"
+    name = ledger.digest(message_id)
+    if any(folder.glob(f"*-{name}.eml")):
+        log.info("mail %s is in the outbox already", message_id)
+        return
+    path = folder / f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{name}.eml"
     path.write_bytes(bytes(message))
     log.info("mail to %s written to %s: %s", message["To"], path, message["Subject"])
 
 
+def _refused_for_good(refusal: smtplib.SMTPException) -> bool:
+    """A 5xx refusal (an address that does not exist): retrying cannot help."""
+    if isinstance(refusal, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _message in refusal.recipients.values()]
+    else:
+        codes = [getattr(refusal, "smtp_code", 0)]
+    return bool(codes) and all(code >= 500 for code in codes)
+
+
 def _send_smtp(message: EmailMessage, config) -> None:
-    host, port = config["SMTP_HOST"], config["SMTP_PORT"]
-    timeout = 15
+    host, port, timeout = config["SMTP_HOST"], config["SMTP_PORT"], config["SMTP_TIMEOUT"]
     if config["SMTP_SSL"]:
         client = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
     else:
         client = smtplib.SMTP(host, port, timeout=timeout)
-    with client:
+    try:
         if config["SMTP_STARTTLS"]:
             client.starttls(context=ssl.create_default_context())
         if config.get("SMTP_USERNAME"):
             client.login(config["SMTP_USERNAME"], config["SMTP_PASSWORD"] or "")
         client.send_message(message)
+        # Accepted: recorded before anything else can fail, so a retry never sends it twice.
+        ledger.record_sent(message["Message-ID"])
+    finally:
+        try:
+            client.quit()
+        except (smtplib.SMTPException, OSError):
+            client.close()
 
 
 def send_mail(
-    tenant: TenantInfo | None,
+    tenant: TenantInfo,
     to: str,
     template: str,
     locale: str,
     attachments: Sequence[Attachment] = (),
     **context,
-) -> None:
-    """Render `mail/<template>.txt` in `locale` and deliver it on behalf of `tenant`."""
+) -> str:
+    """Render `mail/<template>.txt` in `locale` now and have the job queue deliver it on behalf
+    of `tenant` (after the request, retried while the mail server is down); its Message-ID."""
     subject, body = render_mail(template, locale, tenant=tenant, **context)
-    deliver(build_message(tenant, to, subject, body, attachments))
+    message = build_message(tenant, to, subject, body, attachments)
+    encoded = base64.b64encode(bytes(message)).decode("ascii")
+    enqueue(MAIL_JOB, tenant.slug, key=message["Message-ID"], message=encoded)
+    return message["Message-ID"]
+
+
+@job(MAIL_JOB, retries=MAIL_RETRIES, suspended=True)
+def deliver_queued(message: str) -> None:
+    """The job: deliver a message rendered by `send_mail` (base64 of its bytes)."""
+    deliver(message_from_bytes(base64.b64decode(message), policy=policy.default))

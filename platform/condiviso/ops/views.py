@@ -25,7 +25,10 @@ def healthz():
 @blueprint.get("/readyz")
 @allow(Audience.EVERYONE)
 def readyz():
-    """The platform database (migrated) and, when configured, Redis answer."""
+    """Whether this instance can serve: 503 only for what it cannot serve without, the platform
+    database (reachable and migrated). Redis down is reported as `degraded` with a 200: the app
+    lives through it (limits in memory, jobs run here), so a Redis blip must not make the load
+    balancer pull every instance at once."""
     checks: dict[str, str] = {}
     try:
         with db.engines["platform"].connect() as connection:
@@ -42,6 +45,8 @@ def readyz():
             checks["redis"] = "ok"
         except Exception as error:
             log.warning("readiness: redis unreachable: %s", error)
-            checks["redis"] = "unreachable"
-    ready = all(value == "ok" for value in checks.values())
-    return jsonify(status="ok" if ready else "unavailable", checks=checks), 200 if ready else 503
+            checks["redis"] = "degraded"
+    if checks["platform_database"] != "ok":
+        return jsonify(status="unavailable", checks=checks), 503
+    degraded = any(value != "ok" for value in checks.values())
+    return jsonify(status="degraded" if degraded else "ok", checks=checks), 200

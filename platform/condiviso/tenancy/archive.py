@@ -26,7 +26,7 @@ from condiviso.tenancy.databases import (
     remove_tenant_directory,
     tenant_files_path,
 )
-from condiviso.tenancy.engines import resolve_url
+from condiviso.tenancy.engines import is_database_outage, resolve_url
 from condiviso.tenancy.migrations import current_heads
 from condiviso.tenancy.models import TenantStatus
 from condiviso.tenancy.runtime import get_runtime
@@ -36,6 +36,7 @@ from condiviso.tenancy.services import (
     record_archive,
     suspend_tenant,
     tenant_histories,
+    tenant_info,
 )
 
 ARCHIVE_FORMAT = 1
@@ -121,8 +122,12 @@ def export_tenant(slug: str, destination: Path | None = None) -> Path:
                 "rows": counts,
             }
             archive.writestr("manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
-    except BaseException:
+    except BaseException as error:
         partial.unlink(missing_ok=True)
+        if isinstance(error, Exception) and is_database_outage(error):
+            from condiviso.outages import TenantDatabaseUnavailable
+
+            raise TenantDatabaseUnavailable(tenant_info(slug)) from error
         raise
     finally:
         engine.dispose()

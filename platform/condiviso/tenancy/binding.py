@@ -41,6 +41,11 @@ class TenantBinding:
         self._engine: Engine | None = None
 
     @property
+    def engine_used(self) -> bool:
+        """Whether anything reached the tenant's database through this binding."""
+        return self._engine is not None
+
+    @property
     def engine(self) -> Engine:
         if self._engine is None:
             self._engine = self._engine_factory(self.tenant)

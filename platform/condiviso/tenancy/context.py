@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from condiviso.errors import NotFound
 from condiviso.extensions import db
 from condiviso.tenancy.binding import bind, bound_binding, current_binding, unbind
+from condiviso.tenancy.engines import failed_database, is_database_outage
 from condiviso.tenancy.registry import TenantInfo, load_tenant_info
 from condiviso.tenancy.runtime import get_runtime
 
@@ -38,13 +39,20 @@ def tenant_context(tenant: str | TenantInfo, app: Flask | None = None) -> Iterat
     """Bind a tenant (by slug, read fresh from the registry, or as given) for the block.
 
     Inside, `db.session` is a session of its own for that tenant, closed on exit: commit what
-    should be kept before leaving the block.
+    should be kept before leaving the block. The tenant's database being missing or down comes
+    out as `TenantDatabaseUnavailable` (a 503 naming the district, a clear line in the CLI).
     """
+    from condiviso.outages import TenantDatabaseUnavailable
+
     app = app or current_app._get_current_object()
     info = tenant if isinstance(tenant, TenantInfo) else find_tenant(tenant, app)
     token = bind(get_runtime(app).binding_for(info))
     try:
         yield info
+    except Exception as error:
+        if is_database_outage(error) and failed_database(error) == "tenant":
+            raise TenantDatabaseUnavailable(info) from error
+        raise
     finally:
         db.session.remove()
         unbind(token)

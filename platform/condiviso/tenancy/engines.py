@@ -1,12 +1,18 @@
 """Database engines: one per tenant, created on first use, kept in a bounded LRU cache.
 
 SQLite files are opened read-write but never created by a connection (a missing tenant database
-is an error, not a new empty file), in WAL mode with a busy timeout. PostgreSQL engines keep
-small pools: 600 tenants times a few workers must fit the server (PgBouncer in production).
+is an error, not a new empty file), in WAL mode with a busy timeout; a pooled connection whose
+file was removed or replaced is dropped at checkout. PostgreSQL engines keep small pools (600
+tenants times a few workers must fit the server, PgBouncer in production), test connections
+before use and give up connecting after `DATABASE_CONNECT_TIMEOUT` seconds.
+
+Errors of a database that is down are told apart from bugs by `is_database_outage`, and every
+engine marks its errors with the database they came from (`failed_database`).
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -54,6 +60,60 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.close()
 
 
+OUTAGE_MARK = "condiviso_database"
+
+
+def mark_database_errors(engine: Engine, which: str) -> None:
+    """Label every error raised through `engine` with `which` ("tenant" or "platform")."""
+
+    @sa.event.listens_for(engine, "handle_error")
+    def _mark(context: Any) -> None:
+        if context.sqlalchemy_exception is not None:
+            setattr(context.sqlalchemy_exception, OUTAGE_MARK, which)
+
+
+def failed_database(error: BaseException) -> str | None:
+    """Which database an error came from ("tenant", "platform"), if an engine labelled it."""
+    return getattr(error, OUTAGE_MARK, None)
+
+
+def is_database_outage(error: BaseException) -> bool:
+    """Whether `error` means the database cannot be reached or used now (down, refusing
+    connections, timing out, file missing, pool exhausted), rather than a mistake in a query."""
+    outage_types = (
+        sa.exc.OperationalError,
+        sa.exc.InterfaceError,
+        sa.exc.TimeoutError,
+        sa.exc.DisconnectionError,
+    )
+    if isinstance(error, outage_types):
+        return True
+    return isinstance(error, sa.exc.DBAPIError) and bool(error.connection_invalidated)
+
+
+def _guard_file_identity(engine: Engine, path: Path) -> None:
+    """Drop a pooled connection whose file is gone or replaced: SQLite would go on reading (and
+    writing!) the removed file through it. The pool then connects anew, which fails while the
+    file is missing: the district answers 503, and heals when its file is back."""
+
+    def _identity() -> tuple[int, int]:
+        stat = os.stat(path)
+        return stat.st_dev, stat.st_ino
+
+    @sa.event.listens_for(engine, "connect")
+    def _remember(_dbapi_connection: Any, record: Any) -> None:
+        record.info["file_identity"] = _identity()
+
+    @sa.event.listens_for(engine, "checkout")
+    def _check(_dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        try:
+            current = _identity()
+        except OSError:
+            current = None
+        if current != record.info.get("file_identity"):
+            raise sa.exc.DisconnectionError(f"the database file {path} is missing or replaced")
+
+
 def _guard_read_only(engine: Engine) -> None:
     """Make the database itself refuse writes while the bound tenant is suspended."""
     sqlite = engine.dialect.name == "sqlite"
@@ -82,6 +142,7 @@ def create_tenant_engine(url: str, config: dict[str, Any]) -> Engine:
         parsed = parsed.set(database=f"file:{database}", query={"mode": "rw", "uri": "true"})
         engine = sa.create_engine(parsed, pool_size=2, max_overflow=8)
         configure_sqlite(engine, config["SQLITE_BUSY_TIMEOUT_MS"])
+        _guard_file_identity(engine, Path(str(resolve_url(url, config["INSTANCE_PATH"]).database)))
     else:
         engine = sa.create_engine(
             parsed,
@@ -89,8 +150,10 @@ def create_tenant_engine(url: str, config: dict[str, Any]) -> Engine:
             max_overflow=config["TENANT_POOL_OVERFLOW"],
             pool_recycle=1800,
             pool_pre_ping=True,
+            connect_args={"connect_timeout": config["DATABASE_CONNECT_TIMEOUT"]},
         )
     _guard_read_only(engine)
+    mark_database_errors(engine, "tenant")
     return engine
 
 

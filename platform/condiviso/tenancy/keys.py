@@ -81,9 +81,16 @@ class TenantSessionInterface(SecureCookieSessionInterface):
         return serializer
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        from condiviso.tenancy.registry import RegistryUnavailable
+
         if request.path in self._sessionless_paths:
             return None
-        session = super().open_session(app, request)
+        try:
+            session = super().open_session(app, request)
+        except RegistryUnavailable:
+            # No site without the registry: no session either; the request's own site lookup
+            # answers with the outage page.
+            return None
         if session is None:
             return None
         identity = site_identity(self._site_of(request))

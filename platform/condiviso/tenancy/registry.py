@@ -19,6 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from condiviso.ops.episodes import FailureEpisode
 from condiviso.tenancy.models import Tenant, TenantDomain, TenantPlugin, TenantStatus
 
 log = logging.getLogger(__name__)
@@ -124,8 +125,16 @@ def load_snapshot(engine: Engine, version: int | None) -> RegistrySnapshot:
     )
 
 
+class RegistryUnavailable(RuntimeError):
+    """No snapshot of the registry may be served: none was ever loaded, or the platform
+    database (or the version source) has been failing for longer than the stale bound."""
+
+
 class DatabaseVersion:
     """The registry version kept in the platform database (no Redis configured)."""
+
+    # Reading it is a platform database query: when it fails, so would a reload.
+    reads_platform_database = True
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -142,6 +151,8 @@ class DatabaseVersion:
 class RedisVersion:
     """The registry version kept in Redis, so that polling costs no database query."""
 
+    reads_platform_database = False
+
     def __init__(self, client: Any, key: str) -> None:
         self._client = client
         self._key = key
@@ -154,7 +165,14 @@ class RedisVersion:
 
 
 class RegistryCache:
-    """The per-process snapshot, checked against the version at most every `refresh_seconds`."""
+    """The per-process snapshot, checked against the version at most every `refresh_seconds`.
+
+    When the version cannot be read or the snapshot cannot be loaded, the last good snapshot
+    keeps being served for up to `stale_seconds` after it was last known to be current, and the
+    source is tried again at most every `retry_seconds` (never on every request); past that
+    bound, or with no snapshot ever loaded, `snapshot()` raises `RegistryUnavailable`. The first
+    failure of an episode and its end are logged once. See docs/decisions/0016.
+    """
 
     def __init__(
         self,
@@ -163,45 +181,96 @@ class RegistryCache:
         refresh_seconds: float,
         on_reload: Callable[[RegistrySnapshot], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        stale_seconds: float = 300.0,
+        retry_seconds: float = 5.0,
     ) -> None:
         self._load = load
         self.version_source = version_source
         self._refresh_seconds = refresh_seconds
+        self._stale_seconds = stale_seconds
         self._on_reload = on_reload
         self._clock = clock
         self._lock = threading.Lock()
         self._snapshot: RegistrySnapshot | None = None
-        self._checked_at = float("-inf")
+        # The snapshot requests get until the next check: the last good one, or None past the
+        # stale bound (requests are then refused without touching the database).
+        self._serving: RegistrySnapshot | None = None
+        self._verified_at = float("-inf")
+        self._next_check_at = float("-inf")
+        self._reload_wanted = False
+        self.episode = FailureEpisode(
+            "the tenant registry",
+            retry_seconds,
+            log,
+            f"serving its last snapshot for up to {stale_seconds:g} s",
+            clock,
+        )
 
     def snapshot(self) -> RegistrySnapshot:
-        snapshot = self._snapshot
-        if snapshot is not None and self._clock() - self._checked_at < self._refresh_seconds:
-            return snapshot
+        """The snapshot to route with; `RegistryUnavailable` when there is none to serve."""
+        if self._clock() < self._next_check_at:
+            return self._served()
         with self._lock:
             now = self._clock()
-            snapshot = self._snapshot
-            if snapshot is not None and now - self._checked_at < self._refresh_seconds:
-                return snapshot
-            version = self._read_version()
-            if snapshot is None or version is None or version != snapshot.version:
-                snapshot = self._load(version)
-                self._snapshot = snapshot
-                if self._on_reload is not None:
-                    self._on_reload(snapshot)
-            self._checked_at = now
-            return snapshot
+            if now < self._next_check_at:
+                return self._served()
+            try:
+                version_error = self._refresh(now)
+            except Exception as error:
+                self.episode.failed(error)
+                self._next_check_at = now + self.episode.retry_seconds
+                fresh_enough = now - self._verified_at <= self._stale_seconds
+                self._serving = self._snapshot if fresh_enough else None
+            else:
+                if version_error is None:
+                    self.episode.succeeded()
+                    self._next_check_at = now + self._refresh_seconds
+                else:
+                    # Current, read from the database; the version is checked again (and the
+                    # snapshot reloaded) only after the retry interval.
+                    self.episode.failed(version_error)
+                    self._next_check_at = now + self.episode.retry_seconds
+                self._serving = self._snapshot
+            return self._served()
 
-    def _read_version(self) -> int | None:
+    def _served(self) -> RegistrySnapshot:
+        snapshot = self._serving
+        if snapshot is None:
+            raise RegistryUnavailable("the tenant registry cannot be read")
+        return snapshot
+
+    def _refresh(self, now: float) -> Exception | None:
+        """Make `_snapshot` current, or raise (leaving the last good one in place). Returns the
+        version source's error when the version could not be read but the snapshot could."""
+        version_error = None
         try:
-            return self.version_source.read()
-        except Exception:
-            log.warning("registry version unreadable; reloading the registry", exc_info=True)
-            return None
+            version: int | None = self.version_source.read()
+        except Exception as error:
+            if getattr(self.version_source, "reads_platform_database", True):
+                raise
+            # Version unknown (Redis down): the database is the truth. Reloading from it on
+            # each retry, rather than on every request, keeps the snapshot current.
+            version, version_error = None, error
+        current = self._snapshot
+        if current is None or self._reload_wanted or version is None or version != current.version:
+            self._reload_wanted = False
+            try:
+                current = self._load(version)
+            except Exception:
+                self._reload_wanted = True
+                raise
+            self._snapshot = current
+            if self._on_reload is not None:
+                self._on_reload(current)
+        self._verified_at = now
+        return version_error
 
     def invalidate(self) -> None:
-        """Forget the snapshot: the next lookup reloads it."""
+        """The registry changed: reload at the next lookup (the old snapshot stays the fallback
+        should the reload fail)."""
         with self._lock:
-            self._snapshot = None
+            self._reload_wanted = True
+            self._next_check_at = float("-inf")
 
     def announce_change(self) -> None:
         """Tell every worker (through the version source) and this one that the registry changed."""

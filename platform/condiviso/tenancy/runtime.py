@@ -11,7 +11,7 @@ from werkzeug.wrappers import Request
 from condiviso.extensions import db
 from condiviso.redis_connection import get_redis, redis_key
 from condiviso.tenancy.binding import TenantBinding, bind, unbind
-from condiviso.tenancy.engines import EngineCache, create_tenant_engine
+from condiviso.tenancy.engines import EngineCache, create_tenant_engine, mark_database_errors
 from condiviso.tenancy.keys import TenantSessionInterface
 from condiviso.tenancy.registry import (
     REGISTRY_VERSION_KEY,
@@ -38,6 +38,7 @@ class TenancyRuntime:
     def __init__(self, app: Flask) -> None:
         self.config = app.config
         platform_engine = db.engines["platform"]
+        mark_database_errors(platform_engine, "platform")
         self.platform_engine = platform_engine
         self.engines = EngineCache(
             app.config["TENANT_ENGINE_CACHE_SIZE"],
@@ -54,6 +55,8 @@ class TenancyRuntime:
             version_source,
             app.config["REGISTRY_REFRESH_SECONDS"],
             on_reload=self._drop_stale_engines,
+            stale_seconds=app.config["REGISTRY_STALE_SECONDS"],
+            retry_seconds=app.config["REGISTRY_RETRY_SECONDS"],
         )
         self.resolver = HostResolver(
             app.config["PLATFORM_DOMAIN"],

@@ -1,0 +1,1 @@
+"""Fault tests: real processes stopped and started while the app serves."""
