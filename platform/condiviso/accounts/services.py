@@ -7,7 +7,6 @@ caller only where it says so; e-mails are sent after the change is committed.
 from __future__ import annotations
 
 import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -29,8 +28,9 @@ from condiviso.accounts.phones import is_email, normalize_phone
 from condiviso.accounts.roles import Role
 from condiviso.errors import CondivisoError, InvalidInput
 from condiviso.extensions import db
+from condiviso.jobs import enqueue, job
 from condiviso.legal.services import current_version
-from condiviso.mail.delivery import render_mail, send_mail
+from condiviso.mail.delivery import send_mail
 from condiviso.tenancy import current_tenant
 from condiviso.tenancy.keys import token_serializer
 from condiviso.territory.models import Comune
@@ -117,7 +117,8 @@ def comuni_choices() -> list[tuple[int, str]]:
 # -- validation shared by registration and the account page ---------------------------------------
 
 
-def clean_codice_fiscale(value: str | None, user: User | None = None) -> str | None:
+def well_formed_codice_fiscale(value: str | None) -> str | None:
+    """The codice fiscale as typed, compact and in capitals, if its checksum holds."""
     value = (value or "").strip().upper().replace(" ", "")
     if not value:
         return None
@@ -129,6 +130,13 @@ def clean_codice_fiscale(value: str | None, user: User | None = None) -> str | N
                 ]
             }
         )
+    return value
+
+
+def clean_codice_fiscale(value: str | None, user: User | None = None) -> str | None:
+    value = well_formed_codice_fiscale(value)
+    if value is None:
+        return None
     owner = db.session.scalar(sa.select(User).where(User.codice_fiscale == value))
     if owner is not None and owner is not user:
         raise InvalidInput(
@@ -160,6 +168,10 @@ def check_new_password(password: str, email: str | None, name: str | None = None
 # -- registration and verification ---------------------------------------------------------------
 
 
+REGISTER_JOB = "accounts.register"
+RESET_JOB = "accounts.password_reset"
+
+
 def register_citizen(
     full_name: str,
     email: str,
@@ -167,14 +179,13 @@ def register_citizen(
     codice_fiscale: str | None,
     privacy_accepted: bool,
     locale: str,
-) -> User | None:
-    """Create a citizen's account, unverified and without a password, and send the link with
-    which the holder of the mailbox confirms the address and chooses the password: nobody can
-    hold an account in someone else's name, or its password, before that (decision 0019).
+) -> None:
+    """Check a registration and have it done by a job (`create_registration`): the page then
+    answers the same, in the same time, whether the address has an account or not.
 
-    If the address is already registered nothing is created, and its owner gets an e-mail
-    (a new link, when the address was never confirmed): the page shows the same message either
-    way, so addresses cannot be probed."""
+    The account is made unverified and without a password; the link sent to the address
+    confirms it and chooses the password, so nobody can hold an account in someone else's
+    name, or its password, before that (decision 0019)."""
     email = normalize_email(email)
     errors: dict[str, list[str]] = {}
     if not privacy_accepted:
@@ -185,8 +196,37 @@ def register_citizen(
         comune_id = clean_comune(comune_id)
     except InvalidInput as error:
         errors.update(error.errors)
+    try:
+        codice_fiscale = well_formed_codice_fiscale(codice_fiscale)
+    except InvalidInput as error:
+        errors.update(error.errors)
     if errors:
         raise InvalidInput(errors)
+    enqueue(
+        REGISTER_JOB,
+        current_tenant().slug,
+        key=hashlib.sha256(email.encode()).hexdigest()[:32],
+        full_name=full_name.strip(),
+        email=email,
+        comune_id=comune_id,
+        codice_fiscale=codice_fiscale,
+        locale=locale,
+        privacy_version=current_version("privacy", locale),
+    )
+
+
+@job(REGISTER_JOB)
+def create_registration(
+    full_name: str,
+    email: str,
+    comune_id: int,
+    codice_fiscale: str | None,
+    locale: str,
+    privacy_version: int,
+) -> None:
+    """The job of a registration: a new account and its link; for an address already
+    registered, an e-mail to its owner instead (a new link when it was never confirmed). A
+    codice fiscale someone else holds is left out: the person adds it from their account."""
     existing = find_user(email)
     if existing is not None:
         if existing.is_active:
@@ -201,11 +241,14 @@ def register_citizen(
             )
         else:
             send_verification(existing)
-        return None
-    codice_fiscale = clean_codice_fiscale(codice_fiscale)
+        return
+    if codice_fiscale and db.session.scalar(
+        sa.select(User.id).where(User.codice_fiscale == codice_fiscale)
+    ):
+        codice_fiscale = None
     user = User(
         email=email,
-        full_name=full_name.strip(),
+        full_name=full_name,
         comune_id=comune_id,
         codice_fiscale=codice_fiscale,
         password_hash=None,
@@ -214,18 +257,24 @@ def register_citizen(
     user.grants.append(RoleGrant(role=Role.CITIZEN.value))
     db.session.add(user)
     db.session.flush()
-    record_consent(user, "privacy", method="online")
+    record_consent(user, "privacy", method="online", text_version=privacy_version)
     db.session.commit()
     send_verification(user)
-    return user
 
 
-def record_consent(user: User, kind: str, method: str, recorded_by: User | None = None) -> Consent:
-    """Store a consent with the version of the text shown, the time and how it was given."""
+def record_consent(
+    user: User,
+    kind: str,
+    method: str,
+    recorded_by: User | None = None,
+    text_version: int | None = None,
+) -> Consent:
+    """Store a consent with the version of the text shown (the current one unless given), the
+    time and how it was given."""
     consent = Consent(
         user_id=user.id,
         kind=kind,
-        text_version=current_version(kind, user.locale),
+        text_version=text_version or current_version(kind, user.locale),
         method=method,
         recorded_by_id=recorded_by.id if recorded_by else None,
     )
@@ -346,22 +395,32 @@ def _password_fingerprint(user: User) -> str:
 
 
 def start_password_reset(username: str) -> None:
-    """Send a reset link if the e-mail address (or phone number) has an account with an
-    address; say nothing about it either way. A person without e-mail gets a new activation
-    code at a desk instead. Both answers do the same work (a link made, an e-mail written),
-    so the time taken tells nothing either."""
+    """Have a job send a reset link if the e-mail address (or phone number) has an account
+    with an address: the page says nothing about it either way, in the same time. A person
+    without e-mail gets a new activation code at a desk instead."""
+    enqueue(
+        RESET_JOB,
+        current_tenant().slug,
+        key=hashlib.sha256(username_key(username).encode()).hexdigest()[:32],
+        username=username,
+    )
+
+
+@job(RESET_JOB)
+def send_password_reset(username: str) -> None:
+    """The job of a reset request: the link, to the account's address, if there is one."""
     user = find_by_username(username)
-    known = user is not None and bool(user.email)
-    fingerprint = _password_fingerprint(user) if known else secrets.token_hex(8)
-    token = _email_token("password-reset").dumps({"u": user.id if known else 0, "p": fingerprint})
-    context = {
-        "user": user if known else User(full_name="", locale="it"),
-        "url": tenant_url(current_tenant(), f"/reimposta-password/{token}"),
-    }
-    if not known:
-        render_mail("password_reset", "it", tenant=current_tenant(), **context)
+    if user is None or not user.email:
         return
-    send_mail(current_tenant(), user.email, "password_reset", user.locale, **context)
+    token = _email_token("password-reset").dumps({"u": user.id, "p": _password_fingerprint(user)})
+    send_mail(
+        current_tenant(),
+        user.email,
+        "password_reset",
+        user.locale,
+        user=user,
+        url=tenant_url(current_tenant(), f"/reimposta-password/{token}"),
+    )
 
 
 def user_for_reset(token: str) -> User:
