@@ -31,6 +31,8 @@ POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgre
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 RUN_ID = uuid.uuid4().hex[:8]
 PLATFORM_DOMAIN = "condiviso.test"
+# The tests' data-encryption key ring: one fixed key, version 1 (never a real one).
+TEST_DATA_ENCRYPTION_KEYS = "1:dGVzdC1kYXRhLWtleS12ZXJzaW9uLTEtMzItYnl0ZXM"
 
 if BACKEND not in {"sqlite", "postgresql"}:
     raise pytest.UsageError("CONDIVISO_TEST_DATABASE must be sqlite or postgresql")
@@ -47,6 +49,7 @@ def base_settings(instance: Path, **overrides: object) -> dict[str, object]:
         "CONDIVISO_ENV": "testing",
         "INSTANCE_PATH": str(instance),
         "SECRET_KEY": "test-master-secret-" + "x" * 32,
+        "DATA_ENCRYPTION_KEYS": TEST_DATA_ENCRYPTION_KEYS,
         "PLATFORM_DOMAIN": PLATFORM_DOMAIN,
         "TRUSTED_HOSTS_PATTERNS": [PLATFORM_DOMAIN, f".{PLATFORM_DOMAIN}"],
         "REDIS_URL": REDIS_URL,

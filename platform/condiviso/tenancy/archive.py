@@ -1,7 +1,9 @@
 """A tenant's whole database and files in one archive, and offboarding built on it.
 
 The archive is a zip a district can open without Condiviso: `manifest.json` (the tenant, its
-schema versions, row counts), `tables/<table>.jsonl` (one JSON object per row) and `files/`.
+schema versions, row counts, the columns written decrypted), `tables/<table>.jsonl` (one JSON
+object per row) and `files/`. Columns encrypted at rest are decrypted into the archive, so the
+district can read them without any key: the archive holds special-category data in clear.
 """
 
 from __future__ import annotations
@@ -18,8 +20,12 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy.pool import NullPool
 
+from condiviso.encryption.sealed import UnreadableValue, encrypted_columns, unseal
+from condiviso.errors import Conflict
+from condiviso.extensions import db
 from condiviso.tenancy.databases import (
     database_exists,
     drop_tenant_database,
@@ -38,7 +44,7 @@ from condiviso.tenancy.services import (
     tenant_histories,
 )
 
-ARCHIVE_FORMAT = 1
+ARCHIVE_FORMAT = 2
 
 
 def _json_value(value: Any) -> Any:
@@ -62,6 +68,43 @@ def _read_only_engine(url: str) -> sa.Engine:
     return sa.create_engine(parsed, poolclass=NullPool)
 
 
+def _decrypter(table: sa.Table, sealed: dict[str, str], tenant_id: uuid.UUID) -> Any:
+    """A function turning a row of `table` into the same row with its encrypted columns in
+    clear; a value no key opens stops the export."""
+
+    def decrypt(row: dict[str, Any]) -> dict[str, Any]:
+        for column, purpose in sealed.items():
+            if row.get(column) is None:
+                continue
+            try:
+                row[column] = unseal(row[column], purpose, tenant_id)
+            except UnreadableValue as error:
+                keys = ", ".join(f"{c.name}={row[c.name]}" for c in table.primary_key.columns)
+                raise Conflict(
+                    _(
+                        "%(table)s.%(column)s (%(row)s) non si decifra: %(reason)s. "
+                        "L'archivio non è stato scritto.",
+                        table=table.name,
+                        column=column,
+                        row=keys,
+                        reason=error.reason(),
+                    )
+                ) from None
+        return row
+
+    return decrypt
+
+
+def special_category_notice() -> str:
+    """What the manifest tells whoever opens the archive."""
+    return _(
+        "Questo archivio contiene in chiaro dati personali di categoria particolare (art. 9 "
+        "GDPR), cifrati nel database e decifrati qui (colonne in «decrypted_columns»): "
+        "conservalo cifrato, consegnalo solo al distretto titolare e cancellalo quando non "
+        "serve più."
+    )
+
+
 def export_tenant(slug: str, destination: Path | None = None) -> Path:
     """Write the tenant's archive and return its path; the tenant is only read."""
     tenant = get_tenant(slug)
@@ -72,6 +115,8 @@ def export_tenant(slug: str, destination: Path | None = None) -> Path:
     partial = path.with_name(f".{path.name}.partial")
     engine = _read_only_engine(tenant.database_url)
     counts: dict[str, int] = {}
+    sealed_columns = encrypted_columns(db.metadata)
+    decrypted: dict[str, list[str]] = {}
     try:
         with (
             zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive,
@@ -84,11 +129,19 @@ def export_tenant(slug: str, destination: Path | None = None) -> Path:
                 rows = connection.execution_options(yield_per=1000).execute(
                     sa.select(table).order_by(*order)
                 )
+                sealed = {
+                    column: purpose
+                    for column, purpose in sealed_columns.get(table.name, {}).items()
+                    if column in table.columns
+                }
+                if sealed:
+                    decrypted[table.name] = sorted(sealed)
+                decrypt = _decrypter(table, sealed, tenant.id)
                 count = 0
                 with archive.open(f"tables/{table.name}.jsonl", "w") as out:
                     for row in rows:
                         line = json.dumps(
-                            dict(row._mapping), default=_json_value, ensure_ascii=False
+                            decrypt(dict(row._mapping)), default=_json_value, ensure_ascii=False
                         )
                         out.write(line.encode() + b"\n")
                         count += 1
@@ -119,6 +172,8 @@ def export_tenant(slug: str, destination: Path | None = None) -> Path:
                 "database": engine.dialect.name,
                 "schema": heads,
                 "rows": counts,
+                "decrypted_columns": decrypted,
+                "special_category_notice": special_category_notice(),
             }
             archive.writestr("manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
     except BaseException:
@@ -145,10 +200,6 @@ def offboard_tenant(slug: str, actor: str) -> Path:
     elif tenant.archive_path and Path(tenant.archive_path).exists():
         archive = Path(tenant.archive_path)
     else:
-        from flask_babel import gettext as _
-
-        from condiviso.errors import Conflict
-
         raise Conflict(
             _(
                 "Il database del distretto «%(slug)s» non esiste e non c'è un "
