@@ -138,6 +138,17 @@ def _survey(
     return found, unreadable
 
 
+def _conditional_update(raw: sa.TableClause, keys: list[str], names: tuple[str, ...]) -> sa.Update:
+    """UPDATE of `names` for one row, only while it still holds the values read: a change made
+    meanwhile was written under the newest key already."""
+    return (
+        sa.update(raw)
+        .where(*(raw.c[key] == sa.bindparam(f"key_{key}") for key in keys))
+        .where(*(raw.c[name] == sa.bindparam(f"old_{name}") for name in names))
+        .values({name: sa.bindparam(f"new_{name}") for name in names})
+    )
+
+
 def _rewrite(connection: sa.Connection, district: _District, size: int) -> int:
     """Rewrite every value not under the newest key; commit each batch."""
     newest = key_ring().newest[0]
@@ -146,28 +157,26 @@ def _rewrite(connection: sa.Connection, district: _District, size: int) -> int:
         keys = [c.name for c in table.primary_key.columns]
         raw = _raw_table(table, columns)
         for rows in _batches(connection, table, columns, size):
+            # Rows grouped by the columns they need rewritten: one statement per group.
+            groups: dict[tuple[str, ...], list[dict]] = {}
             for row in rows:
                 values = row._mapping
-                new = {
-                    c.name: seal(
-                        unseal(values[c.name], c.purpose, district.tenant_id),
-                        c.purpose,
-                        district.tenant_id,
-                    )
+                stale = [
+                    c
                     for c in columns
                     if values[c.name] is not None and stored_version(values[c.name]) != newest
-                }
-                if not new:
+                ]
+                if not stale:
                     continue
-                # Only while the row holds what was read: a change made meanwhile is newest.
-                statement = (
-                    sa.update(raw)
-                    .where(*(raw.c[name] == values[name] for name in keys))
-                    .where(*(raw.c[name] == values[name] for name in new))
-                    .values(new)
-                )
-                if connection.execute(statement).rowcount == 1:
-                    rewritten += len(new)
+                params = {f"key_{key}": values[key] for key in keys}
+                for column in stale:
+                    text = unseal(values[column.name], column.purpose, district.tenant_id)
+                    params[f"old_{column.name}"] = values[column.name]
+                    params[f"new_{column.name}"] = seal(text, column.purpose, district.tenant_id)
+                groups.setdefault(tuple(c.name for c in stale), []).append(params)
+            for names, params in groups.items():
+                result = connection.execute(_conditional_update(raw, keys, names), params)
+                rewritten += result.rowcount * len(names)
             connection.commit()
     return rewritten
 

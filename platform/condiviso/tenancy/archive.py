@@ -13,6 +13,7 @@ import json
 import os
 import uuid
 import zipfile
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -68,11 +69,16 @@ def _read_only_engine(url: str) -> sa.Engine:
     return sa.create_engine(parsed, poolclass=NullPool)
 
 
-def _decrypter(table: sa.Table, sealed: dict[str, str], tenant_id: uuid.UUID) -> Any:
+Row = dict[str, Any]
+
+
+def _decrypter(
+    table: sa.Table, sealed: dict[str, str], tenant_id: uuid.UUID
+) -> Callable[[Row], Row]:
     """A function turning a row of `table` into the same row with its encrypted columns in
     clear; a value no key opens stops the export."""
 
-    def decrypt(row: dict[str, Any]) -> dict[str, Any]:
+    def decrypt(row: Row) -> Row:
         for column, purpose in sealed.items():
             if row.get(column) is None:
                 continue
@@ -93,6 +99,28 @@ def _decrypter(table: sa.Table, sealed: dict[str, str], tenant_id: uuid.UUID) ->
         return row
 
     return decrypt
+
+
+def _write_table(
+    archive: zipfile.ZipFile,
+    connection: sa.Connection,
+    table: sa.Table,
+    decrypt: Callable[[Row], Row],
+) -> int:
+    """Stream the table's rows, decrypted, into `tables/<name>.jsonl`; how many there were."""
+    order = list(table.primary_key.columns) or list(table.columns)
+    count = 0
+    with (
+        connection.execution_options(yield_per=1000).execute(
+            sa.select(table).order_by(*order)
+        ) as rows,
+        archive.open(f"tables/{table.name}.jsonl", "w") as out,
+    ):
+        for row in rows:
+            line = json.dumps(decrypt(dict(row._mapping)), default=_json_value, ensure_ascii=False)
+            out.write(line.encode() + b"\n")
+            count += 1
+    return count
 
 
 def special_category_notice() -> str:
@@ -125,10 +153,6 @@ def export_tenant(slug: str, destination: Path | None = None) -> Path:
             metadata = sa.MetaData()
             metadata.reflect(connection)
             for table in metadata.sorted_tables:
-                order = list(table.primary_key.columns) or list(table.columns)
-                rows = connection.execution_options(yield_per=1000).execute(
-                    sa.select(table).order_by(*order)
-                )
                 sealed = {
                     column: purpose
                     for column, purpose in sealed_columns.get(table.name, {}).items()
@@ -137,15 +161,7 @@ def export_tenant(slug: str, destination: Path | None = None) -> Path:
                 if sealed:
                     decrypted[table.name] = sorted(sealed)
                 decrypt = _decrypter(table, sealed, tenant.id)
-                count = 0
-                with archive.open(f"tables/{table.name}.jsonl", "w") as out:
-                    for row in rows:
-                        line = json.dumps(
-                            decrypt(dict(row._mapping)), default=_json_value, ensure_ascii=False
-                        )
-                        out.write(line.encode() + b"\n")
-                        count += 1
-                counts[table.name] = count
+                counts[table.name] = _write_table(archive, connection, table, decrypt)
             heads = {h.name: list(current_heads(connection, h)) for h in tenant_histories()}
             files = tenant_files_path(config, slug)
             if files.is_dir():
