@@ -81,10 +81,18 @@ def test_a_changed_version_tag_does_not_open_the_text(districts, app):
     intake_id = record_intake(a)
     (ciphertext,) = _raw(a, "SELECT notes FROM care_plans_intake WHERE id = :id", intake_id)
     sealed = Intake.__table__.c.notes.type
+    body = ciphertext[3:]
+    altered = body[:20] + ("A" if body[20] != "A" else "B") + body[21:]
     with app.app_context(), tenant_context(a.slug):
-        for forged in ("v9:" + ciphertext[3:], ciphertext[3:], "x1:" + ciphertext[3:]):
-            with pytest.raises(UnreadableValue):
+        for forged, reason in (
+            ("v9:" + body, "la chiave versione 9 non è in DATA_ENCRYPTION_KEYS"),
+            (body, "è senza versione e la chiave derivata da SECRET_KEY non lo decifra"),
+            ("x1:" + body, "non ha la forma di un valore cifrato"),
+            ("v1:" + altered, "la chiave versione 1 non lo decifra"),
+        ):
+            with pytest.raises(UnreadableValue) as refused:
                 sealed.process_result_value(forged, None)
+            assert reason in refused.value.reason()
 
 
 def test_no_key_without_a_tenant(app):

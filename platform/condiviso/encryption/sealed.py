@@ -26,19 +26,21 @@ from condiviso.tenancy.keys import derive_key
 
 
 class UnreadableValue(InvalidCiphertextError):
-    """A stored value no key of the ring (or, untagged, the legacy key) can decrypt."""
+    """A stored value no key of the ring (or, untagged, the legacy key) can decrypt.
 
-    def __init__(self, version: int | None, key_missing: bool = False) -> None:
-        super().__init__(
-            f"cannot decrypt a value of key version {version if version else 'legacy'}"
-            + (": the ring does not hold that version" if key_missing else "")
-        )
+    `version` is the version it names (None: legacy or malformed); `cause` is `missing` (the
+    ring lacks that version), `refused` (the key does not open it) or `malformed`."""
+
+    def __init__(self, version: int | None, cause: str) -> None:
+        super().__init__(f"cannot decrypt a stored value (version {version}): {cause}")
         self.version = version
-        self.key_missing = key_missing
+        self.cause = cause
 
     def reason(self) -> str:
         """Why, in words an operator can act on."""
-        if self.key_missing:
+        if self.cause == "malformed":
+            return _("non ha la forma di un valore cifrato")
+        if self.cause == "missing":
             return _(
                 "la chiave versione %(version)s non è in DATA_ENCRYPTION_KEYS", version=self.version
             )
@@ -82,7 +84,7 @@ def stored_version(stored: str) -> int | None:
     if not separator:
         return None
     if len(tag) < 2 or tag[0] != "v" or not tag[1:].isdigit():
-        raise UnreadableValue(None)
+        raise UnreadableValue(None, "malformed")
     return int(tag[1:])
 
 
@@ -100,12 +102,12 @@ def unseal(stored: str, purpose: str, tenant_id: uuid.UUID) -> str:
     version = stored_version(stored)
     key = data_key(purpose, tenant_id, version)
     if key is None:
-        raise UnreadableValue(version, key_missing=True)
+        raise UnreadableValue(version, "missing")
     body = stored if version is None else stored.partition(":")[2]
     try:
         return _cipher(key).decrypt(body)
     except (InvalidCiphertextError, binascii.Error, ValueError):
-        raise UnreadableValue(version) from None
+        raise UnreadableValue(version, "refused") from None
 
 
 class EncryptedText(sa.TypeDecorator):
