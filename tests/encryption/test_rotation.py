@@ -148,6 +148,13 @@ def test_reencrypt_refuses_and_changes_nothing_when_a_value_opens_with_no_key(de
     assert {slug: stored(deployment, slug) for slug in kept} == kept
 
 
+def test_reencrypt_refuses_a_district_that_does_not_exist(deployment):
+    result = reencrypt(deployment, "chiavi-nessuno")
+    assert result.exit_code == 2
+    assert "Distretti inesistenti o dismessi: chiavi-nessuno." in result.output
+    assert "Nulla è cambiato." in result.output
+
+
 def test_reencrypt_covers_every_district_suspended_ones_too(deployment):
     active = build_district(deployment, "chiavi-attiva")
     suspended = build_district(deployment, "chiavi-sospesa")

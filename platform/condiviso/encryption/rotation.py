@@ -46,7 +46,6 @@ class DistrictReencryption:
 
 @dataclass(frozen=True)
 class _Column:
-    table: str
     name: str
     purpose: str
 
@@ -82,7 +81,7 @@ def _columns(connection: sa.Connection) -> dict[sa.Table, list[_Column]]:
     found = {}
     for name, columns in encrypted_columns(db.metadata).items():
         if inspector.has_table(name):
-            found[db.metadata.tables[name]] = [_Column(name, c, p) for c, p in columns.items()]
+            found[db.metadata.tables[name]] = [_Column(c, p) for c, p in columns.items()]
     return found
 
 
