@@ -92,7 +92,8 @@ def start_app(settings: dict[str, object]) -> Flask:
     return app
 
 
-def _close(app: Flask) -> None:
+def close_app(app: Flask) -> None:
+    """Release the app's database connections and its Redis client."""
     get_runtime(app).engines.dispose_all()
     with app.app_context():
         for engine in db.engines.values():
@@ -104,7 +105,7 @@ def _close(app: Flask) -> None:
 
 def _close_apps() -> None:
     for app in _apps:
-        _close(app)
+        close_app(app)
 
 
 @pytest.fixture(autouse=True)
@@ -114,7 +115,7 @@ def _close_apps_built_by_the_test() -> Iterator[None]:
     yield
     for app in _apps[before:]:
         if not getattr(app, "shared", False):
-            _close(app)
+            close_app(app)
 
 
 def _drop_run_databases() -> None:

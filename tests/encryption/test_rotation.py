@@ -21,7 +21,7 @@ from condiviso.tenancy.keys import derive_key
 from condiviso.tenancy.models import Tenant
 from plugins.care_plans.models import SEALED_PURPOSE, CarePlan, Intake
 from tests.care_plans.fixtures import NEEDS, District, build_district, record_intake, start_plan
-from tests.conftest import TEST_DATA_ENCRYPTION_KEYS, build_app, start_app
+from tests.conftest import TEST_DATA_ENCRYPTION_KEYS, build_app, close_app, start_app
 from tests.helpers import ACTOR
 
 V1 = TEST_DATA_ENCRYPTION_KEYS
@@ -34,7 +34,9 @@ ENCRYPTED = {"care_plans_intake": ("needs", "notes"), "care_plans_plan": ("goals
 def deployment(tmp_path_factory):
     app = build_app(tmp_path_factory)
     app.shared = True
-    return app
+    yield app
+    # Its connections go when the module ends, not with the session's apps.
+    close_app(app)
 
 
 def worker(deployment, **environment):
