@@ -32,6 +32,8 @@ POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgre
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 RUN_ID = uuid.uuid4().hex[:8]
 PLATFORM_DOMAIN = "condiviso.test"
+# The tests' data-encryption key ring: one fixed key, version 1 (never a real one).
+TEST_DATA_ENCRYPTION_KEYS = "1:dGVzdC1kYXRhLWtleS12ZXJzaW9uLTEtMzItYnl0ZXM"
 
 if BACKEND not in {"sqlite", "postgresql"}:
     raise pytest.UsageError("CONDIVISO_TEST_DATABASE must be sqlite or postgresql")
@@ -48,6 +50,7 @@ def base_settings(instance: Path, **overrides: object) -> dict[str, object]:
         "CONDIVISO_ENV": "testing",
         "INSTANCE_PATH": str(instance),
         "SECRET_KEY": "test-master-secret-" + "x" * 32,
+        "DATA_ENCRYPTION_KEYS": TEST_DATA_ENCRYPTION_KEYS,
         "PLATFORM_DOMAIN": PLATFORM_DOMAIN,
         "TRUSTED_HOSTS_PATTERNS": [PLATFORM_DOMAIN, f".{PLATFORM_DOMAIN}"],
         "REDIS_URL": REDIS_URL,
@@ -90,7 +93,8 @@ def start_app(settings: dict[str, object]) -> Flask:
     return app
 
 
-def _close(app: Flask) -> None:
+def close_app(app: Flask) -> None:
+    """Stop the app's background jobs and release its database connections and Redis client."""
     local_runner(app).stop()
     get_runtime(app).engines.dispose_all()
     with app.app_context():
@@ -103,7 +107,7 @@ def _close(app: Flask) -> None:
 
 def _close_apps() -> None:
     for app in _apps:
-        _close(app)
+        close_app(app)
 
 
 @pytest.fixture(autouse=True)
@@ -113,7 +117,7 @@ def _close_apps_built_by_the_test() -> Iterator[None]:
     yield
     for app in _apps[before:]:
         if not getattr(app, "shared", False):
-            _close(app)
+            close_app(app)
 
 
 def _drop_run_databases() -> None:

@@ -2,7 +2,8 @@
 `app.config`.
 
 Every setting has a safe default for a newcomer's machine (SQLite under `instance/`, no Redis);
-production sets `CONDIVISO_ENV=production` and must then provide a real `SECRET_KEY`.
+production sets `CONDIVISO_ENV=production` and must then provide a real `SECRET_KEY` and the
+data-encryption key ring `DATA_ENCRYPTION_KEYS`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from dotenv import dotenv_values
+
+from condiviso.encryption.ring import KeyRing, KeyRingError, development_key_ring, parse_key_ring
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
 
@@ -75,6 +78,23 @@ def _development_secret(instance_path: Path) -> str:
     return secret_file.read_text().strip()
 
 
+def _key_ring(value: str | KeyRing | None, environment: str, instance_path: Path) -> KeyRing:
+    """The data-encryption keys: required in production, kept in the instance folder otherwise."""
+    if isinstance(value, KeyRing):
+        return value
+    if not value:
+        if environment == "production":
+            raise ConfigurationError(
+                "DATA_ENCRYPTION_KEYS is required when CONDIVISO_ENV=production "
+                "(make a key with `condiviso keys generate`)"
+            )
+        value = development_key_ring(instance_path)
+    try:
+        return parse_key_ring(value)
+    except KeyRingError as error:
+        raise ConfigurationError(f"DATA_ENCRYPTION_KEYS: {error}") from None
+
+
 def _jobs_backend(chosen: str | None, redis_url: str | None) -> str:
     """Where jobs run: `rq` (a Redis queue and workers) or `inline` (in the enqueuing process)."""
     backend = chosen or ("rq" if redis_url else "inline")
@@ -128,6 +148,7 @@ def build_config(
         "CONDIVISO_ENV": environment,
         "INSTANCE_PATH": str(instance_path),
         "SECRET_KEY": secret_key,
+        "DATA_ENCRYPTION_KEYS": get("DATA_ENCRYPTION_KEYS") or None,
         "PLATFORM_DOMAIN": platform_domain,
         "PLATFORM_NAME": get("PLATFORM_NAME") or "Condiviso",
         "TRUSTED_HOSTS_PATTERNS": trusted,
@@ -209,6 +230,9 @@ def build_config(
     if not platform_domain or "/" in platform_domain or ":" in platform_domain:
         raise ConfigurationError("PLATFORM_DOMAIN must be a host name such as condiviso.it")
     config.update(overrides)
+    config["DATA_ENCRYPTION_KEYS"] = _key_ring(
+        config["DATA_ENCRYPTION_KEYS"], environment, instance_path
+    )
     config["JOBS_BACKEND"] = _jobs_backend(config["JOBS_BACKEND"], config["REDIS_URL"])
     config["SQLALCHEMY_BINDS"] = {"platform": _platform_bind(config)}
     config["SQLALCHEMY_ENGINE_OPTIONS"] = {}

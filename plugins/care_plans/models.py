@@ -1,7 +1,7 @@
 """Intake conversations, care plans and their items (tenant database).
 
 What a person told the operator (needs, notes, goals) is special-category data: those columns
-are `SealedText`, encrypted under the tenant's key. Dates, statuses and the plan's services are
+are `EncryptedText`, encrypted under the tenant's key. Dates, statuses and the plan's services are
 kept in clear, so that lists, reminders and requests can be queried.
 """
 
@@ -16,9 +16,12 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from condiviso.encryption.sealed import EncryptedText
 from condiviso.extensions import db
 from condiviso.tenancy.models import utcnow
-from plugins.care_plans.encryption import SealedText
+
+# Part of the key of every encrypted column below: renaming it would make their text unreadable.
+SEALED_PURPOSE = "care_plans:intake"
 
 
 class Area(enum.StrEnum):
@@ -95,8 +98,8 @@ class Intake(db.Model):
     operator_label: Mapped[str] = mapped_column(sa.String(200))
     held_on: Mapped[date]
     # JSON of {area: {"level": ..., "notes": ...}}, encrypted.
-    needs: Mapped[str] = mapped_column(SealedText())
-    notes: Mapped[str | None] = mapped_column(SealedText())
+    needs: Mapped[str] = mapped_column(EncryptedText(SEALED_PURPOSE))
+    notes: Mapped[str | None] = mapped_column(EncryptedText(SEALED_PURPOSE))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -138,8 +141,8 @@ class CarePlan(db.Model):
     operator_label: Mapped[str] = mapped_column(sa.String(200))
     status: Mapped[str] = mapped_column(sa.String(20), default=PlanStatus.DRAFT.value, index=True)
     # One goal per line, encrypted.
-    goals: Mapped[str | None] = mapped_column(SealedText())
-    notes: Mapped[str | None] = mapped_column(SealedText())
+    goals: Mapped[str | None] = mapped_column(EncryptedText(SEALED_PURPOSE))
+    notes: Mapped[str | None] = mapped_column(EncryptedText(SEALED_PURPOSE))
     review_on: Mapped[date] = mapped_column(index=True)
     # The review date the operator was last reminded of: one reminder per date.
     reminded_for: Mapped[date | None]

@@ -74,6 +74,7 @@ def deployment_settings(instance: Path, backend: str) -> dict[str, str]:
         "CONDIVISO_ENV": "production",
         "CONDIVISO_ENV_FILE": os.devnull,
         "SECRET_KEY": "bench-secret-" + "k" * 40,
+        "DATA_ENCRYPTION_KEYS": "1:YmVuY2gtZGF0YS1lbmNyeXB0aW9uLWtleS0zMi1ieXQ",
         "INSTANCE_PATH": str(instance),
         "PLATFORM_DOMAIN": DOMAIN,
         "DATABASE_URL": (

@@ -12,6 +12,7 @@ import pytest
 
 from condiviso.tenancy import services
 from condiviso.tenancy.models import TenantStatus
+from tests.care_plans.fixtures import NEEDS, build_district, record_intake
 from tests.conftest import PLATFORM_DOMAIN
 from tests.console.conftest import audit_rows
 from tests.helpers import ACTOR
@@ -99,6 +100,30 @@ def test_export_writes_an_archive_to_download(app, console, actor, new_tenant):
     exported, downloaded = audit_rows(app, slug)[-2:]
     assert exported == (actor, "tenant.exported", {"archive": str(archive)})
     assert downloaded == (actor, "tenant.archive_downloaded", {"archive": archive.name})
+
+
+def test_downloaded_archive_holds_care_records_in_clear_and_says_so(app, console):
+    district = build_district(app, "console-archivio-cura")
+    intake_id = record_intake(district)
+    slug = district.slug
+    confirm = console.get(f"/console/distretti/{slug}/esporta")
+    assert "vi sono scritti in chiaro" in confirm.text
+    assert (
+        console.submit(f"/console/distretti/{slug}/esporta", {"confirmation": slug}).status_code
+        == 302
+    )
+    page = console.get(f"/console/distretti/{slug}")
+    assert "contiene in chiaro i dati di categoria particolare" in page.text
+
+    download = _download(console, slug)
+    with zipfile.ZipFile(io.BytesIO(download.data)) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+        intakes = [
+            json.loads(line) for line in archive.read("tables/care_plans_intake.jsonl").splitlines()
+        ]
+    assert manifest["decrypted_columns"]["care_plans_intake"] == ["needs", "notes"]
+    (intake,) = [row for row in intakes if row["id"] == intake_id]
+    assert intake["notes"] == NEEDS["notes"]
 
 
 def test_offboard_archives_then_removes_the_district(app, console, actor, host_client, new_tenant):

@@ -46,7 +46,8 @@ def _texts(action: str) -> tuple[str, str, str]:
             _("Esporta il distretto"),
             _(
                 "Viene scritto un archivio zip con tutto il database e i file del distretto, "
-                "da scaricare subito dopo. Il distretto resta com'è."
+                "da scaricare subito dopo; i dati cifrati (colloqui, piani) vi sono scritti in "
+                "chiaro. Il distretto resta com'è."
             ),
             _("Esporta il distretto"),
         ),

@@ -1,7 +1,9 @@
 """A tenant's whole database and files in one archive, and offboarding built on it.
 
 The archive is a zip a district can open without Condiviso: `manifest.json` (the tenant, its
-schema versions, row counts), `tables/<table>.jsonl` (one JSON object per row) and `files/`.
+schema versions, row counts, the columns written decrypted), `tables/<table>.jsonl` (one JSON
+object per row) and `files/`. Columns encrypted at rest are decrypted into the archive, so the
+district can read them without any key: the archive holds special-category data in clear.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import json
 import os
 import uuid
 import zipfile
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -18,8 +21,12 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy.pool import NullPool
 
+from condiviso.encryption.sealed import UnreadableValue, encrypted_columns, unseal
+from condiviso.errors import Conflict
+from condiviso.extensions import db
 from condiviso.tenancy.databases import (
     database_exists,
     drop_tenant_database,
@@ -39,7 +46,7 @@ from condiviso.tenancy.services import (
     tenant_info,
 )
 
-ARCHIVE_FORMAT = 1
+ARCHIVE_FORMAT = 2
 
 
 def _json_value(value: Any) -> Any:
@@ -63,6 +70,70 @@ def _read_only_engine(url: str) -> sa.Engine:
     return sa.create_engine(parsed, poolclass=NullPool)
 
 
+Row = dict[str, Any]
+
+
+def _decrypter(
+    table: sa.Table, sealed: dict[str, str], tenant_id: uuid.UUID
+) -> Callable[[Row], Row]:
+    """A function turning a row of `table` into the same row with its encrypted columns in
+    clear; a value no key opens stops the export."""
+
+    def decrypt(row: Row) -> Row:
+        for column, purpose in sealed.items():
+            if row.get(column) is None:
+                continue
+            try:
+                row[column] = unseal(row[column], purpose, tenant_id)
+            except UnreadableValue as error:
+                keys = ", ".join(f"{c.name}={row[c.name]}" for c in table.primary_key.columns)
+                raise Conflict(
+                    _(
+                        "%(table)s.%(column)s (%(row)s) non si decifra: %(reason)s. "
+                        "L'archivio non è stato scritto.",
+                        table=table.name,
+                        column=column,
+                        row=keys,
+                        reason=error.reason(),
+                    )
+                ) from None
+        return row
+
+    return decrypt
+
+
+def _write_table(
+    archive: zipfile.ZipFile,
+    connection: sa.Connection,
+    table: sa.Table,
+    decrypt: Callable[[Row], Row],
+) -> int:
+    """Stream the table's rows, decrypted, into `tables/<name>.jsonl`; how many there were."""
+    order = list(table.primary_key.columns) or list(table.columns)
+    count = 0
+    with (
+        connection.execution_options(yield_per=1000).execute(
+            sa.select(table).order_by(*order)
+        ) as rows,
+        archive.open(f"tables/{table.name}.jsonl", "w") as out,
+    ):
+        for row in rows:
+            line = json.dumps(decrypt(dict(row._mapping)), default=_json_value, ensure_ascii=False)
+            out.write(line.encode() + b"\n")
+            count += 1
+    return count
+
+
+def special_category_notice() -> str:
+    """What the manifest tells whoever opens the archive."""
+    return _(
+        "Questo archivio contiene in chiaro dati personali di categoria particolare (art. 9 "
+        "GDPR), cifrati nel database e decifrati qui (colonne in «decrypted_columns»): "
+        "conservalo cifrato, consegnalo solo al distretto titolare e cancellalo quando non "
+        "serve più."
+    )
+
+
 def export_tenant(slug: str, destination: Path | None = None) -> Path:
     """Write the tenant's archive and return its path; the tenant is only read."""
     tenant = get_tenant(slug)
@@ -73,6 +144,8 @@ def export_tenant(slug: str, destination: Path | None = None) -> Path:
     partial = path.with_name(f".{path.name}.partial")
     engine = _read_only_engine(tenant.database_url)
     counts: dict[str, int] = {}
+    sealed_columns = encrypted_columns(db.metadata)
+    decrypted: dict[str, list[str]] = {}
     try:
         with (
             zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive,
@@ -81,19 +154,15 @@ def export_tenant(slug: str, destination: Path | None = None) -> Path:
             metadata = sa.MetaData()
             metadata.reflect(connection)
             for table in metadata.sorted_tables:
-                order = list(table.primary_key.columns) or list(table.columns)
-                rows = connection.execution_options(yield_per=1000).execute(
-                    sa.select(table).order_by(*order)
-                )
-                count = 0
-                with archive.open(f"tables/{table.name}.jsonl", "w") as out:
-                    for row in rows:
-                        line = json.dumps(
-                            dict(row._mapping), default=_json_value, ensure_ascii=False
-                        )
-                        out.write(line.encode() + b"\n")
-                        count += 1
-                counts[table.name] = count
+                sealed = {
+                    column: purpose
+                    for column, purpose in sealed_columns.get(table.name, {}).items()
+                    if column in table.columns
+                }
+                if sealed:
+                    decrypted[table.name] = sorted(sealed)
+                decrypt = _decrypter(table, sealed, tenant.id)
+                counts[table.name] = _write_table(archive, connection, table, decrypt)
             heads = {h.name: list(current_heads(connection, h)) for h in tenant_histories()}
             files = tenant_files_path(config, slug)
             if files.is_dir():
@@ -120,6 +189,8 @@ def export_tenant(slug: str, destination: Path | None = None) -> Path:
                 "database": engine.dialect.name,
                 "schema": heads,
                 "rows": counts,
+                "decrypted_columns": decrypted,
+                "special_category_notice": special_category_notice(),
             }
             archive.writestr("manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
     except BaseException as error:
@@ -150,10 +221,6 @@ def offboard_tenant(slug: str, actor: str) -> Path:
     elif tenant.archive_path and Path(tenant.archive_path).exists():
         archive = Path(tenant.archive_path)
     else:
-        from flask_babel import gettext as _
-
-        from condiviso.errors import Conflict
-
         raise Conflict(
             _(
                 "Il database del distretto «%(slug)s» non esiste e non c'è un "

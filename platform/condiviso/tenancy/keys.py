@@ -1,5 +1,8 @@
 """Keys derived per tenant from the master secret, and the session cookie that uses them.
 
+`SECRET_KEY` signs (sessions, e-mail tokens, activation codes); data at rest is encrypted under
+the key ring of `condiviso.encryption`, so rotating the one never touches the other.
+
 A session cookie signed for one tenant fails the signature check on every other, and it also
 names its tenant, which is compared with the host's tenant on each request.
 """
@@ -20,8 +23,9 @@ SESSION_TENANT_KEY = "_site"
 
 
 @functools.lru_cache(maxsize=4096)
-def derive_key(master_secret: str, purpose: str, tenant_id: uuid.UUID | None) -> bytes:
-    """32 bytes for one purpose of one tenant (None: the platform's own site), by HKDF-SHA256."""
+def derive_key(master_secret: str | bytes, purpose: str, tenant_id: uuid.UUID | None) -> bytes:
+    """32 bytes for one purpose of one tenant (None: the platform's own site), by HKDF-SHA256,
+    from the master secret or from a data-encryption key of the ring."""
     owner = str(tenant_id) if tenant_id is not None else "platform"
     hkdf = HKDF(
         algorithm=hashes.SHA256(),
@@ -29,7 +33,7 @@ def derive_key(master_secret: str, purpose: str, tenant_id: uuid.UUID | None) ->
         salt=b"condiviso",
         info=f"condiviso/{purpose}/{owner}".encode(),
     )
-    return hkdf.derive(master_secret.encode())
+    return hkdf.derive(master_secret.encode() if isinstance(master_secret, str) else master_secret)
 
 
 def token_serializer(purpose: str, tenant_id: uuid.UUID | None) -> URLSafeTimedSerializer:
