@@ -32,6 +32,7 @@ from pathlib import Path
 
 from common import (
     DOMAIN,
+    TRADATE,
     BenchError,
     Figure,
     check_postgresql_and_redis,
@@ -68,18 +69,7 @@ def build(app: Flask) -> int:
     with app.app_context():
         registry.provision_tenant(TENANT, "Ambito dei conti (benchmark)", ACTOR)
         with tenant_context(TENANT):
-            sync_comuni(
-                [
-                    {
-                        "istat_code": "012127",
-                        "name": "Tradate",
-                        "cadastral_code": "L319",
-                        "postal_code": "21049",
-                        "population": 17729,
-                        "is_lead": True,
-                    }
-                ]
-            )
+            sync_comuni([TRADATE])
             password_hash = hash_password(PASSWORD)
             for n in range(2 * (ROUNDS + WARM_UP)):
                 user = User(

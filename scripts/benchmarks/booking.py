@@ -37,6 +37,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from common import (
     DOMAIN,
+    TRADATE,
     BenchError,
     Figure,
     check_postgresql_and_redis,
@@ -91,18 +92,7 @@ def build(app: Flask) -> dict[str, object]:
         registry.provision_tenant(TENANT, "Ambito degli sportelli (benchmark)", ACTOR)
         registry.set_plugin(TENANT, "social_point", ACTOR, True, {})
         with tenant_context(TENANT):
-            sync_comuni(
-                [
-                    {
-                        "istat_code": "012127",
-                        "name": "Tradate",
-                        "cadastral_code": "L319",
-                        "postal_code": "21049",
-                        "population": 17729,
-                        "is_lead": True,
-                    }
-                ]
-            )
+            sync_comuni([TRADATE])
             db.session.commit()
             comune_id = db.session.scalar(sa.text("SELECT id FROM comune"))
             people = []

@@ -30,6 +30,15 @@ REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 DATABASE_PREFIX = "condiviso_bench_"
 REDIS_PREFIX = "condiviso-bench:"
 DOMAIN = "localhost"
+# The comune a benchmark district needs (ISTAT's record of Tradate).
+TRADATE = {
+    "istat_code": "012127",
+    "name": "Tradate",
+    "cadastral_code": "L319",
+    "postal_code": "21049",
+    "population": 17729,
+    "is_lead": True,
+}
 
 
 class BenchError(RuntimeError):

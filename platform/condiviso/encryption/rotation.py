@@ -29,7 +29,7 @@ from condiviso.errors import Conflict, NotFound
 from condiviso.extensions import db
 from condiviso.tenancy.databases import database_exists
 from condiviso.tenancy.engines import create_tenant_engine
-from condiviso.tenancy.models import Tenant, TenantStatus
+from condiviso.tenancy.services import live_tenants
 
 # Values listed when refusing: enough to find the cause, short enough to read.
 SHOWN_UNREADABLE = 5
@@ -58,11 +58,7 @@ class _District:
 
 
 def _districts(only: Sequence[str]) -> list[_District]:
-    query = sa.select(Tenant).where(Tenant.status != TenantStatus.OFFBOARDED).order_by(Tenant.slug)
-    if only:
-        query = query.where(Tenant.slug.in_(only))
-    tenants = db.session.scalars(query).all()
-    missing = set(only) - {t.slug for t in tenants}
+    tenants, missing = live_tenants(only)
     if missing:
         raise NotFound(
             _("Distretti inesistenti o dismessi: %(slugs)s.", slugs=", ".join(sorted(missing)))

@@ -220,11 +220,7 @@ def upgrade(jobs: int | None, only: tuple[str, ...]) -> None:
     moved = upgrade_platform(current_app)
     click.echo("Piattaforma: " + ("aggiornata." if moved else "già aggiornata."))
 
-    query = sa.select(Tenant).where(Tenant.status != TenantStatus.OFFBOARDED).order_by(Tenant.slug)
-    if only:
-        query = query.where(Tenant.slug.in_(only))
-    tenants = db.session.scalars(query).all()
-    missing = set(only) - {t.slug for t in tenants}
+    tenants, missing = services.live_tenants(only)
     if missing:
         raise click.BadParameter(
             f"distretti inesistenti: {', '.join(sorted(missing))}", param_hint="--tenant"

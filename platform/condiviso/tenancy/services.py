@@ -8,7 +8,7 @@ platform console call these same functions.
 from __future__ import annotations
 
 import getpass
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -106,6 +106,16 @@ def tenant_info(slug: str) -> TenantInfo:
     if info is None:
         raise NotFound(_("Il distretto «%(slug)s» non esiste.", slug=slug))
     return info
+
+
+def live_tenants(only: Sequence[str] = ()) -> tuple[list[Tenant], set[str]]:
+    """Every district not offboarded, by slug (or only those named in `only`); and the names
+    in `only` that are no such district."""
+    query = sa.select(Tenant).where(Tenant.status != TenantStatus.OFFBOARDED).order_by(Tenant.slug)
+    if only:
+        query = query.where(Tenant.slug.in_(only))
+    tenants = list(db.session.scalars(query))
+    return tenants, set(only) - {t.slug for t in tenants}
 
 
 def audit_trail(slug: str | None = None, limit: int = 50) -> list[RegistryAudit]:
