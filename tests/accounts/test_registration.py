@@ -208,3 +208,51 @@ def test_a_tampered_verification_link_is_refused(mail_app, smtp, host_client, di
     assert client.get(path[:-3] + "xyz").status_code == 400
     (user,) = _users(mail_app, email)
     assert user.email_verified_at is None
+
+
+def _statements_during(app, slug, send) -> list[str]:
+    """The SQL the request thread sends to the district's database while `send()` runs (the
+    job it queues runs after the answer, elsewhere)."""
+    import threading
+
+    from condiviso.tenancy import get_runtime, services
+
+    with app.app_context():
+        engine = get_runtime(app).engines.engine_for(services.tenant_info(slug))
+    me, seen = threading.get_ident(), []
+
+    def note(_conn, _cursor, statement, *_args):
+        if threading.get_ident() == me:
+            seen.append(statement.split(" WHERE ")[0])
+
+    sa.event.listen(engine, "before_cursor_execute", note)
+    try:
+        send()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", note)
+    return seen
+
+
+@pytest.mark.parametrize("form", ["/registrati", "/password-dimenticata"])
+def test_the_page_does_the_same_work_for_a_registered_address(
+    mail_app, smtp, host_client, district, form
+):
+    """Whether an address has an account must not change what the request does (nor, so, how
+    long it takes): the lookup happens in the job."""
+    _info, comuni = district
+    registered = unique_email("nota")
+    register(host_client(f"reg.{PLATFORM_DOMAIN}", mail_app), registered, comuni["Tradate"])
+    choose_password(
+        host_client(f"reg.{PLATFORM_DOMAIN}", mail_app), link_in(smtp.last_to(registered))
+    )
+
+    def send(email):
+        client = host_client(f"reg.{PLATFORM_DOMAIN}", mail_app)
+        if form == "/registrati":
+            return lambda: register(client, email, comuni["Tradate"])
+        return lambda: post_form(client, form, {"email": email})
+
+    known = _statements_during(mail_app, "reg", send(registered))
+    unknown = _statements_during(mail_app, "reg", send(unique_email("ignota")))
+    assert known == unknown
+    assert not any("user_account" in statement for statement in known)
