@@ -328,5 +328,13 @@ def check_nothing_lost(forms: list[OpenForm], smtp: SmtpSink, mails_before: dict
     return outcomes
 
 
+def stylesheet(app: Flask) -> str:
+    """The address of the one stylesheet every page links (a hashed name)."""
+    from flask import url_for
+
+    with app.test_request_context():
+        return url_for("static", filename="condiviso.css")
+
+
 def mail_counts(forms: list[OpenForm], smtp: SmtpSink) -> dict:
     return {f.mail_to: len(smtp.to(f.mail_to)) for f in forms if f.mail_to is not None}

@@ -16,7 +16,13 @@ from condiviso.extensions import db
 from condiviso.jobs.local import local_runner
 from tests.conftest import PLATFORM_DOMAIN, SmtpSink, _apps
 from tests.faults.conftest import Deployment
-from tests.faults.forms import NOT_SAVED, check_nothing_lost, mail_counts, open_forms
+from tests.faults.forms import (
+    NOT_SAVED,
+    check_nothing_lost,
+    mail_counts,
+    open_forms,
+    stylesheet,
+)
 from tests.faults.processes import wait_until
 from tests.helpers import HostClient, csrf_token, finish_jobs
 
@@ -104,7 +110,7 @@ def test_districts_are_served_from_the_snapshot_then_503_and_it_heals(
     assert (
         "Servizio non disponibile" in refused.text and "Riprova tra qualche minuto" in refused.text
     )
-    assert "bootstrap-italia.min.css" in refused.text
+    assert stylesheet(worker) in refused.text
     assert english.status_code == 503 and "Please try again in a few minutes" in english.text
     assert never_loaded.status_code == 503
     # One warning for the whole episode, one line when it ended.

@@ -30,7 +30,7 @@ from condiviso.errors import CondivisoError, InvalidInput
 from condiviso.extensions import db
 from condiviso.jobs import enqueue, job
 from condiviso.legal.services import current_version
-from condiviso.mail.delivery import send_mail
+from condiviso.mail.delivery import MAIL_RETRIES, send_mail
 from condiviso.tenancy import current_tenant
 from condiviso.tenancy.keys import token_serializer
 from condiviso.territory.models import Comune
@@ -168,6 +168,8 @@ def check_new_password(password: str, email: str | None, name: str | None = None
 # -- registration and verification ---------------------------------------------------------------
 
 
+# Retried like the e-mails they end in: a registration or a reset sent while the district's
+# database was down is done once it is back.
 REGISTER_JOB = "accounts.register"
 RESET_JOB = "accounts.password_reset"
 
@@ -215,7 +217,7 @@ def register_citizen(
     )
 
 
-@job(REGISTER_JOB)
+@job(REGISTER_JOB, retries=MAIL_RETRIES)
 def create_registration(
     full_name: str,
     email: str,
@@ -406,7 +408,7 @@ def start_password_reset(username: str) -> None:
     )
 
 
-@job(RESET_JOB)
+@job(RESET_JOB, retries=MAIL_RETRIES)
 def send_password_reset(username: str) -> None:
     """The job of a reset request: the link, to the account's address, if there is one."""
     user = find_by_username(username)
