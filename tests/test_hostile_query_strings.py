@@ -222,14 +222,16 @@ def test_no_page_answers_500_to_a_hostile_query_string(site):
         site = runtime.blueprint_sites.get(_endpoint(app, rule))
         who = "platform operator" if site is SiteKind.PLATFORM else "admin"
         reached[rule] = (_made_up(rule), clients[who])
-    sent = 0
+    sent, broken = 0, []
     for rule, (path, client) in sorted(reached.items()):
         base = urlsplit(path).path
         for query in _hostile_queries(seen.get(rule, set())):
             response = client.get(f"{base}?{query}")
-            assert response.status_code < 500, (rule, query[:80], response.status_code)
+            if response.status_code >= 500:
+                broken.append((rule, query[:60], response.status_code))
             response.close()
             sent += 1
+    assert broken == []
     assert sent > 500
 
 

@@ -37,3 +37,12 @@ def test_session_cookie_is_host_only_httponly_lax_and_secure_in_production(tmp_p
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
     assert "Domain=" not in cookie
+
+
+def test_a_nul_byte_anywhere_in_the_address_is_refused_before_any_work(host_client, alpha):
+    """PostgreSQL refuses NUL in any string: a search for `%00` answered 500 there."""
+    client = host_client(f"alpha.{PLATFORM_DOMAIN}")
+    for path in ("/?q=%00", "/contatti?x=a%00b", "/comuni/01%00", "/?%00=1"):
+        response = client.get(path)
+        assert response.status_code == 400 and "Richiesta non valida" in response.text, path
+    assert client.get("/?q=%2500").status_code == 200  # the text "%00" is only text

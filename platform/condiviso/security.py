@@ -3,7 +3,7 @@ allows only the app's own assets."""
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Response, abort, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 csrf = CSRFProtect()
@@ -37,10 +37,19 @@ def _headers(response: Response) -> Response:
     return response
 
 
+def _refuse_nul_bytes() -> None:
+    """A NUL byte has no use in an address, and PostgreSQL refuses it in any string: refused
+    here, once, with a 400, rather than as a database error wherever a value reaches SQL."""
+    query = request.query_string
+    if "\x00" in request.path or b"\x00" in query or b"%00" in query.lower():
+        abort(400)
+
+
 def init_app(app: Flask) -> None:
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", 8 * 3600)
     app.config.setdefault("WTF_CSRF_SSL_STRICT", True)
     csrf.init_app(app)
+    app.before_request(_refuse_nul_bytes)
     app.after_request(_headers)
 
     @app.errorhandler(CSRFError)

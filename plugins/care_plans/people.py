@@ -21,7 +21,8 @@ from condiviso.extensions import db
 from plugins.care_plans.models import LARGEST_ID
 
 QUERY_MAX = 100
-_WORD = re.compile(r"[^\s]+")
+# Words are split by spaces and by control characters, which no name holds.
+_WORD = re.compile(r"[^\s\x00-\x1f\x7f]+")
 
 
 def _citizens() -> sa.Select:
