@@ -19,11 +19,11 @@ import sqlalchemy as sa
 from flask import Flask
 
 from condiviso.app import create_app
+from condiviso.database.binding import bound_binding
 from condiviso.extensions import db
 from condiviso.jobs.local import local_runner
 from condiviso.redis_connection import get_redis
 from condiviso.tenancy import get_runtime
-from condiviso.tenancy.binding import bound_binding
 from condiviso.tenancy.upgrade import upgrade_platform
 from tests.helpers import HostClient, provision
 

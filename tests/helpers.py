@@ -9,7 +9,9 @@ from typing import Any
 from flask import Flask
 from werkzeug.test import TestResponse
 
+from condiviso.districts import provisioning
 from condiviso.extensions import db
+from condiviso.plugins import enablement
 from condiviso.tenancy import TenantInfo, services, tenant_context
 from condiviso.territory.services import sync_comuni
 
@@ -81,9 +83,9 @@ def provision(
 ) -> TenantInfo:
     """A tenant provisioned through the real services, with plugins and comuni."""
     with app.app_context():
-        services.provision_tenant(slug, name, ACTOR)
+        provisioning.provision_tenant(slug, name, ACTOR)
         for plugin, settings in (plugins or {}).items():
-            services.set_plugin(slug, plugin, ACTOR, True, settings)
+            enablement.set_plugin(slug, plugin, ACTOR, True, settings)
         if comuni:
             with tenant_context(slug):
                 sync_comuni(comuni)

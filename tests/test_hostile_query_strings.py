@@ -18,6 +18,7 @@ from flask import Flask, request
 from flask.wrappers import Request
 from werkzeug.datastructures import ImmutableMultiDict
 
+from condiviso.plugins import enablement
 from condiviso.tenancy import SiteKind, get_runtime
 from tests.accounts.flows import post_form
 from tests.care_plans.fixtures import (
@@ -94,12 +95,11 @@ def site(tmp_path_factory):
     app: Flask = build_app(tmp_path_factory)
     app.request_class = RecordingRequest
     district = build_district(app, SLUG)
-    from condiviso.tenancy import services as registry
     from tests.helpers import ACTOR
 
     with app.app_context():
-        registry.set_plugin(SLUG, "social_point", ACTOR, True, {})
-        registry.set_plugin(SLUG, "branding", ACTOR, True, {})
+        enablement.set_plugin(SLUG, "social_point", ACTOR, True, {})
+        enablement.set_plugin(SLUG, "branding", ACTOR, True, {})
     desk_open_every_day(app, SLUG, district.ids["operator"])
     intake_id = record_intake(district)
     plan_id = start_plan(district)

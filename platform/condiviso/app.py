@@ -16,10 +16,12 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from condiviso import errors, i18n, ratelimit, redis_connection, security, static_files
 from condiviso.accounts import access, login
+from condiviso.accounts import hooks as accounts_hooks
 from condiviso.accounts.roles import Audience, allow, role_label
 from condiviso.audit import models as audit_models  # noqa: F401  (the audit table's model)
 from condiviso.config import build_config
 from condiviso.extensions import db
+from condiviso.legal import hooks as legal_hooks
 from condiviso.ops import logs
 from condiviso.ops.views import blueprint as ops_blueprint
 from condiviso.plugins import PluginRegistry, discover
@@ -27,6 +29,10 @@ from condiviso.plugins import web as plugin_web
 from condiviso.plugins.registry import check_url_rules
 from condiviso.tenancy import SiteKind, current_site, register_site_blueprint
 from condiviso.tenancy import runtime as tenancy_runtime
+from condiviso.territory import hooks as territory_hooks
+
+# The core parts that take part in the plugin hooks, the way a plugin does.
+CORE_PARTS = (accounts_hooks, legal_hooks, territory_hooks)
 
 
 def check_stdlib_platform() -> None:
@@ -85,7 +91,7 @@ def create_app(
             app.wsgi_app, x_for=count, x_proto=count, x_host=hosts, x_port=hosts
         )
 
-    registry = PluginRegistry(discover() if plugins is None else plugins)
+    registry = PluginRegistry(discover() if plugins is None else plugins, core=CORE_PARTS)
     db.init_app(app)
     redis_connection.init_app(app)
     logs.init_app(app)

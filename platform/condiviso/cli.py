@@ -9,10 +9,10 @@ from flask.cli import FlaskGroup
 def register_commands(app: Flask) -> None:
     from condiviso.accounts.cli import accounts_cli
     from condiviso.console.cli import operator_cli
+    from condiviso.districts.cli import db_cli, tenant_cli
     from condiviso.encryption.cli import keys_cli
     from condiviso.jobs.cli import jobs_cli
     from condiviso.plugins.cli import plugins_cli
-    from condiviso.tenancy.cli import db_cli, tenant_cli
 
     app.cli.add_command(tenant_cli)
     app.cli.add_command(db_cli)

@@ -7,9 +7,9 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase, registry
 
-from condiviso.database_types import UTCDateTime
-from condiviso.tenancy.binding import session_scope
-from condiviso.tenancy.session import RoutingSession
+from condiviso.database.binding import session_scope
+from condiviso.database.session import RoutingSession
+from condiviso.database.types import UTCDateTime
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

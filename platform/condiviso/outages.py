@@ -22,9 +22,9 @@ from flask import Flask, current_app, g, jsonify, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from condiviso.database.binding import bound_binding
 from condiviso.errors import wants_json
 from condiviso.ops.episodes import FailureEpisode
-from condiviso.tenancy.binding import bound_binding
 from condiviso.tenancy.engines import failed_database
 from condiviso.tenancy.registry import TenantInfo
 

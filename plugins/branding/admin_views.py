@@ -11,8 +11,9 @@ from condiviso.accounts.forms import ConfirmForm
 from condiviso.accounts.roles import Role, allow
 from condiviso.errors import InvalidInput
 from condiviso.extensions import db
+from condiviso.plugins import enablement
 from condiviso.schema_forms import build_form, parse_form
-from condiviso.tenancy import current_tenant, services
+from condiviso.tenancy import current_tenant
 from plugins.branding.schemas import BrandingSettings
 from plugins.branding.services import logo_problems, store_logo
 from plugins.branding.views import blueprint
@@ -50,7 +51,7 @@ def save_settings():
             {"_schema": [_("Il modulo è scaduto: ricarica la pagina e riprova.")]}, submitted, 400
         )
     try:
-        services.set_plugin(
+        enablement.set_plugin(
             current_tenant().slug, NAME, _actor(), True, {**submitted, "logo": current.get("logo")}
         )
     except InvalidInput as error:
@@ -75,7 +76,7 @@ def upload_logo():
         return _page({"logo": problems}, current, 400)
     asset = store_logo(data, upload.filename)
     db.session.commit()
-    services.set_plugin(
+    enablement.set_plugin(
         current_tenant().slug, NAME, _actor(), True, {**current, "logo": asset.sha256}
     )
     flash(_("Logo aggiornato."), "success")
@@ -87,6 +88,8 @@ def upload_logo():
 def remove_logo():
     if ConfirmForm().validate_on_submit():
         current = dict(current_tenant().plugins.get(NAME, {}))
-        services.set_plugin(current_tenant().slug, NAME, _actor(), True, {**current, "logo": None})
+        enablement.set_plugin(
+            current_tenant().slug, NAME, _actor(), True, {**current, "logo": None}
+        )
         flash(_("Logo rimosso."), "success")
     return redirect(url_for("branding.settings"))

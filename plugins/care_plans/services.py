@@ -18,10 +18,10 @@ from condiviso.accounts.assisted import ACCOUNT_RECORDS
 from condiviso.accounts.roles import Role
 from condiviso.audit.models import AccessAudit
 from condiviso.audit.services import accesses, record_access
+from condiviso.database.session import TenantSuspended
 from condiviso.errors import Conflict, InvalidInput, NotFound
 from condiviso.extensions import db
 from condiviso.tenancy import current_tenant
-from condiviso.tenancy.errors import TenantSuspended
 from plugins.care_plans import forms
 from plugins.care_plans.models import (
     EDITABLE_ITEMS,

@@ -49,8 +49,8 @@ from flask import Flask
 
 from condiviso.accounts.models import RoleGrant, User
 from condiviso.accounts.passwords import hash_password
+from condiviso.districts import provisioning
 from condiviso.extensions import db
-from condiviso.tenancy import services as registry
 from condiviso.tenancy import tenant_context
 from condiviso.territory.services import sync_comuni
 
@@ -67,7 +67,7 @@ LOW, HIGH = 0.85, 1.15
 def build(app: Flask) -> int:
     """The district with one comune and 2 * (ROUNDS + WARM_UP) confirmed citizens; the comune."""
     with app.app_context():
-        registry.provision_tenant(TENANT, "Ambito dei conti (benchmark)", ACTOR)
+        provisioning.provision_tenant(TENANT, "Ambito dei conti (benchmark)", ACTOR)
         with tenant_context(TENANT):
             sync_comuni([TRADATE])
             password_hash = hash_password(PASSWORD)

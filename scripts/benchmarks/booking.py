@@ -55,8 +55,9 @@ from flask import Flask
 
 from condiviso.accounts.models import RoleGrant, User
 from condiviso.accounts.passwords import hash_password
+from condiviso.districts import provisioning
 from condiviso.extensions import db
-from condiviso.tenancy import services as registry
+from condiviso.plugins import enablement
 from condiviso.tenancy import tenant_context
 from condiviso.territory.services import sync_comuni
 from plugins.social_point import desks, services
@@ -89,8 +90,8 @@ def build(app: Flask) -> dict[str, object]:
     """The district, its desks and operators, and BOOKINGS appointments over the next month."""
     rng = random.Random(SEED)
     with app.app_context():
-        registry.provision_tenant(TENANT, "Ambito degli sportelli (benchmark)", ACTOR)
-        registry.set_plugin(TENANT, "social_point", ACTOR, True, {})
+        provisioning.provision_tenant(TENANT, "Ambito degli sportelli (benchmark)", ACTOR)
+        enablement.set_plugin(TENANT, "social_point", ACTOR, True, {})
         with tenant_context(TENANT):
             sync_comuni([TRADATE])
             db.session.commit()

@@ -69,9 +69,9 @@ from werkzeug.test import Client
 from condiviso.accounts.models import RoleGrant, User
 from condiviso.accounts.passwords import hash_password
 from condiviso.accounts.roles import Role
+from condiviso.districts.definitions import apply_definition
 from condiviso.extensions import db
 from condiviso.tenancy import tenant_context
-from condiviso.tenancy.definitions import apply_definition
 from condiviso.territory.models import Comune
 from plugins.catalog import coverage
 from plugins.catalog.models import Service, service_comune

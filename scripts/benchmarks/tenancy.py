@@ -70,8 +70,9 @@ from flask import Flask
 from servers import GUNICORN_CONF, VENV_BIN, Server, fetch, serving
 from sqlalchemy.pool import NullPool
 
+from condiviso.districts import provisioning
 from condiviso.extensions import db
-from condiviso.plugins import get_plugins
+from condiviso.plugins import enablement, get_plugins
 from condiviso.tenancy import services, tenant_context
 from condiviso.tenancy.engines import resolve_url
 from condiviso.tenancy.migrations import History, current_heads, downgrade
@@ -138,7 +139,7 @@ def provision(app: Flask, numbers: Iterable[int]) -> list[float]:
     with app.app_context():
         for number in numbers:
             started = time.perf_counter()
-            services.provision_tenant(slug(number), baseline_app.SHELL_NAME, ACTOR)
+            provisioning.provision_tenant(slug(number), baseline_app.SHELL_NAME, ACTOR)
             seconds.append(time.perf_counter() - started)
     return seconds
 
@@ -154,7 +155,7 @@ def add_comune(app: Flask, numbers: Iterable[int]) -> None:
 
 def enable_branding(app: Flask, number: int) -> None:
     with app.app_context():
-        services.set_plugin(slug(number), "branding", ACTOR, True, {})
+        enablement.set_plugin(slug(number), "branding", ACTOR, True, {})
 
 
 # -- servers --------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from condiviso.accounts.models import ActivationCode, Consent, RoleGrant, User
 from condiviso.accounts.phones import normalize_phone
 from condiviso.audit.models import AccessAudit
 from condiviso.extensions import db
+from condiviso.plugins import enablement
 from condiviso.tenancy import tenant_context
 from condiviso.territory.models import Comune
 from tests.accounts.flows import link_in, path_of, post_form, unique_email
@@ -579,7 +580,6 @@ def test_a_phone_only_citizen_manages_the_account(mail_app, smtp, district):
 def test_requests_of_a_phone_only_citizen_notify_the_desk_and_skip_the_citizen(
     mail_app, smtp, district
 ):
-    from condiviso.tenancy import services as registry
     from plugins.requests.models import Request
     from tests.catalog.fixtures import build_network
     from tests.helpers import ACTOR
@@ -587,7 +587,7 @@ def test_requests_of_a_phone_only_citizen_notify_the_desk_and_skip_the_citizen(
     slug = f"rich-tel-{random.randint(0, 10**6)}"
     build_network(mail_app, slug)
     with mail_app.app_context():
-        registry.set_plugin(slug, "requests", ACTOR, True, {})
+        enablement.set_plugin(slug, "requests", ACTOR, True, {})
         with tenant_context(slug):
             from plugins.cooperatives.models import Cooperative
 

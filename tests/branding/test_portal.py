@@ -6,7 +6,8 @@ import hashlib
 
 import pytest
 
-from condiviso.tenancy import services, tenant_context
+from condiviso.plugins import enablement
+from condiviso.tenancy import tenant_context
 from plugins.branding.services import logo_problems, store_logo
 from tests.conftest import PLATFORM_DOMAIN
 from tests.helpers import ACTOR
@@ -32,7 +33,7 @@ def branded(app, new_tenant):
 
             db.session.commit()
             digest = asset.sha256
-        services.set_plugin(tenant.slug, "branding", ACTOR, True, {**SETTINGS, "logo": digest})
+        enablement.set_plugin(tenant.slug, "branding", ACTOR, True, {**SETTINGS, "logo": digest})
     return tenant, digest
 
 

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from condiviso.errors import InvalidInput
 from condiviso.extensions import db
-from condiviso.plugins import get_plugins
+from condiviso.plugins import enablement, get_plugins
 from condiviso.tenancy import services
 from condiviso.tenancy.models import RegistryAudit
 from plugins.branding.contrast import contrast_ratio
@@ -71,7 +71,7 @@ def test_invalid_settings_are_not_stored(app, alpha):
         before = services.get_tenant("alpha").plugin("branding").settings
         audits = db.session.scalar(sa.select(sa.func.count()).select_from(RegistryAudit))
         with pytest.raises(InvalidInput):
-            services.set_plugin("alpha", "branding", ACTOR, True, {"primary_color": "#eeeeee"})
+            enablement.set_plugin("alpha", "branding", ACTOR, True, {"primary_color": "#eeeeee"})
         db.session.rollback()
         assert services.get_tenant("alpha").plugin("branding").settings == before
         assert db.session.scalar(sa.select(sa.func.count()).select_from(RegistryAudit)) == audits

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from condiviso.extensions import db
-from condiviso.tenancy import services as registry
+from condiviso.plugins import enablement
 from condiviso.tenancy import tenant_context
 from plugins.cooperatives.models import Cooperative
 from tests.browser.test_journeys import _check, _visit
@@ -22,7 +22,7 @@ def test_citizen_asks_and_the_cooperative_answers(browser, live, mail_app, a11y)
     slug = f"web-catalogo-{uuid.uuid4().hex[:6]}"
     build_network(mail_app, slug)
     with mail_app.app_context():
-        registry.set_plugin(slug, "requests", ACTOR, True, {})
+        enablement.set_plugin(slug, "requests", ACTOR, True, {})
         with tenant_context(slug):
             girasole = db.session.scalar(
                 sa.select(Cooperative).where(Cooperative.slug == "girasole")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from condiviso.tenancy import services as registry
+from condiviso.plugins import enablement
 from plugins.branding.contrast import AA_NORMAL_TEXT, contrast_ratio
 from plugins.branding.schemas import DEFAULT_PRIMARY_COLOR, BrandingSettings
 from tests.browser.conftest import VIEWPORTS
@@ -110,7 +110,7 @@ def test_header_and_footer_controls_are_readable(browser, live, mail_app, viewpo
         for colour in COLOURS:
             with mail_app.app_context():
                 settings = {**BRANDING, "primary_color": colour}
-                registry.set_plugin(slug, "branding", ACTOR, True, settings)
+                enablement.set_plugin(slug, "branding", ACTOR, True, settings)
             page.goto(live.url(host))
             assert page.locator("html").get_attribute("lang") == locale
             theme = page.evaluate(

@@ -7,7 +7,7 @@ import uuid
 
 from playwright.sync_api import expect
 
-from condiviso.tenancy import services as registry
+from condiviso.plugins import enablement
 from tests.catalog.fixtures import build_network
 from tests.conftest import PLATFORM_DOMAIN
 from tests.helpers import ACTOR, PASSWORD, make_user
@@ -18,7 +18,7 @@ def test_the_citizen_pages_work_without_javascript(browser, live, mail_app):
     build_network(mail_app, slug)
     with mail_app.app_context():
         for plugin in ("requests", "social_point", "care_plans"):
-            registry.set_plugin(slug, plugin, ACTOR, True, {})
+            enablement.set_plugin(slug, plugin, ACTOR, True, {})
     email = f"rosa-{uuid.uuid4().hex[:6]}@esempio.it"
     make_user(mail_app, slug, email, "citizen", full_name="Rosa Neri")
     host = f"{slug}.{PLATFORM_DOMAIN}"

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from condiviso.extensions import db
-from condiviso.tenancy import services as registry
+from condiviso.plugins import enablement
 from condiviso.tenancy import tenant_context
 from condiviso.territory.models import Comune
 from plugins.cooperatives.models import Cooperative
@@ -75,8 +75,8 @@ def build_district(app: Flask, slug: str, reminder_days: int | None = None) -> D
     services = build_network(app, slug)
     settings = {} if reminder_days is None else {"reminder_days": reminder_days}
     with app.app_context():
-        registry.set_plugin(slug, "requests", ACTOR, True, {})
-        registry.set_plugin(slug, "care_plans", ACTOR, True, settings)
+        enablement.set_plugin(slug, "requests", ACTOR, True, {})
+        enablement.set_plugin(slug, "care_plans", ACTOR, True, settings)
         with tenant_context(slug):
             for cooperative in db.session.scalars(sa.select(Cooperative)):
                 cooperative.email = f"sportello-{cooperative.slug}@{slug}.example.org"

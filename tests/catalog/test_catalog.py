@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from condiviso.extensions import db
-from condiviso.tenancy import services as registry
+from condiviso.plugins import enablement
 from condiviso.tenancy import tenant_context
 from condiviso.territory.models import Comune
 from plugins.catalog.models import Service, ServiceChange
@@ -213,7 +213,7 @@ def test_a_service_is_drafted_published_and_its_history_kept(app, host_client):
 def test_catalog_off_on_a_tenant_is_404_and_calls_no_hook(app, host_client):
     build_network(app, "spento")
     with app.app_context():
-        registry.set_plugin("spento", "catalog", ACTOR, enabled=False)
+        enablement.set_plugin("spento", "catalog", ACTOR, enabled=False)
     recorded = []
     plugins = app.extensions["condiviso.plugins"]
     undo = plugins.pm.add_hookcall_monitoring(
@@ -230,7 +230,7 @@ def test_catalog_off_on_a_tenant_is_404_and_calls_no_hook(app, host_client):
         undo()
     assert "catalog" not in recorded
     with app.app_context():
-        registry.set_plugin("spento", "catalog", ACTOR, enabled=True)
+        enablement.set_plugin("spento", "catalog", ACTOR, enabled=True)
 
 
 def test_the_catalog_needs_the_cooperatives_plugin(app):
@@ -240,7 +240,7 @@ def test_the_catalog_needs_the_cooperatives_plugin(app):
 
     build_network(app, "dipendenze")
     with app.app_context(), pytest.raises(InvalidInput, match="cooperatives"):
-        registry.set_plugin("dipendenze", "cooperatives", ACTOR, enabled=False)
+        enablement.set_plugin("dipendenze", "cooperatives", ACTOR, enabled=False)
 
 
 PNG = (

@@ -3,6 +3,7 @@ settings schema), disable."""
 
 from __future__ import annotations
 
+from condiviso.plugins import enablement
 from condiviso.tenancy import services
 from tests.conftest import PLATFORM_DOMAIN
 from tests.console.conftest import audit_rows
@@ -78,7 +79,7 @@ def test_saving_settings_keeps_what_the_form_does_not_show(app, console, new_ten
     logo = "a" * 64
     slug = new_tenant(plugins={"branding": {}}).slug
     with app.app_context():
-        services.set_plugin(slug, "branding", ACTOR, True, {"logo": logo})
+        enablement.set_plugin(slug, "branding", ACTOR, True, {"logo": logo})
     assert _configure(console, slug, {"primary_color": "#0b3d91"}).status_code == 302
     _enabled, settings = _branding(app, slug)
     assert settings["logo"] == logo and settings["primary_color"] == "#0b3d91"

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from condiviso.districts.definitions import apply_definition
 from condiviso.errors import InvalidInput
 from condiviso.extensions import db
-from condiviso.tenancy.definitions import apply_definition
 from condiviso.tenancy.models import Tenant
 from plugins.cooperatives import services
 from tests.cooperatives.conftest import IVA_A, IVA_B, IVA_C, comune_ids, inside, network_rows

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from condiviso.plugins import get_plugins
+from condiviso.districts.definitions import apply_definition
+from condiviso.plugins import enablement, get_plugins
 from condiviso.tenancy import services as tenancy
-from condiviso.tenancy.definitions import apply_definition
 from condiviso.tenancy.engines import resolve_url
 from condiviso.tenancy.migrations import current_heads
 from tests.accounts.flows import post_form, unique_email
@@ -97,7 +97,7 @@ def test_disabling_the_plugin_takes_its_pages_away(app, host_client, new_tenant)
     client = _signed_in_admin(app, host_client, tenant.slug)
     assert client.get("/admin/cooperative").status_code == 200
     with app.app_context():
-        tenancy.set_plugin(tenant.slug, "cooperatives", ACTOR, enabled=False)
+        enablement.set_plugin(tenant.slug, "cooperatives", ACTOR, enabled=False)
     assert client.get("/admin/cooperative").status_code == 404
     assert "/admin/cooperative" not in client.get("/admin/").text
 

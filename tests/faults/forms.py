@@ -20,6 +20,7 @@ from condiviso.accounts.assisted import issue_code
 from condiviso.accounts.models import ActivationCode, Invitation, RoleGrant, User
 from condiviso.accounts.phones import normalize_phone
 from condiviso.extensions import db
+from condiviso.plugins import enablement
 from condiviso.tenancy import services as registry
 from condiviso.tenancy import tenant_context
 from condiviso.territory.models import Comune
@@ -54,7 +55,7 @@ def build_district(app: Flask, slug: str) -> District:
     build_network(app, slug)
     with app.app_context():
         for plugin in ("requests", "social_point"):
-            registry.set_plugin(slug, plugin, ACTOR, True, {})
+            enablement.set_plugin(slug, plugin, ACTOR, True, {})
         with tenant_context(slug):
             for cooperative in db.session.scalars(sa.select(Cooperative)):
                 cooperative.email = f"sportello-{cooperative.slug}@{slug}.example.org"

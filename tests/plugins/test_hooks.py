@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from condiviso.extensions import db
-from condiviso.plugins import get_plugins, hookspecs, navigation
+from condiviso.plugins import enablement, get_plugins, hookspecs, navigation
 from condiviso.tenancy import services, tenant_context
 from condiviso.tenancy.engines import resolve_url
 from condiviso.tenancy.migrations import current_heads
@@ -76,7 +76,7 @@ def test_disabling_a_plugin_takes_its_routes_away(app, host_client, new_tenant):
     client = host_client(f"{tenant.slug}.{PLATFORM_DOMAIN}")
     assert client.get("/contatti").status_code == 200
     with app.app_context():
-        services.set_plugin(tenant.slug, "branding", ACTOR, enabled=False)
+        enablement.set_plugin(tenant.slug, "branding", ACTOR, enabled=False)
     assert client.get("/contatti").status_code == 404
 
 
@@ -129,8 +129,8 @@ def test_hook_condiviso_template_context(host_client, alpha):
 def test_hook_condiviso_validate_definition(app, tmp_path):
     path = write_definition(tmp_path / "nologo", "nologo")
     (path / "logo.svg").unlink()
+    from condiviso.districts.definitions import apply_definition
     from condiviso.errors import InvalidInput
-    from condiviso.tenancy.definitions import apply_definition
     from condiviso.tenancy.models import Tenant
 
     with app.app_context():
@@ -141,7 +141,7 @@ def test_hook_condiviso_validate_definition(app, tmp_path):
 
 
 def test_hook_condiviso_import_definition(app, host_client, tmp_path):
-    from condiviso.tenancy.definitions import apply_definition
+    from condiviso.districts.definitions import apply_definition
     from plugins.branding.models import BrandingAsset
 
     path = write_definition(tmp_path / "withlogo", "withlogo")
@@ -229,7 +229,7 @@ def test_hook_condiviso_record_actions(app, host_client):
     page = host_client(f"hook-actions.{PLATFORM_DOMAIN}").get("/servizi/sad")
     assert "richiedi" not in page.text  # requests are off
     with app.app_context():
-        services.set_plugin("hook-actions", "requests", ACTOR, True, {})
+        enablement.set_plugin("hook-actions", "requests", ACTOR, True, {})
     page = host_client(f"hook-actions.{PLATFORM_DOMAIN}").get("/servizi/sad")
     assert 'href="/servizi/sad/richiedi"' in page.text
 
@@ -259,7 +259,7 @@ def test_hook_condiviso_records_changed(app, host_client, calls):
 
     calls.clear()
     with app.app_context():
-        services.set_plugin("hook-changes", "catalog", ACTOR, enabled=False)
+        enablement.set_plugin("hook-changes", "catalog", ACTOR, enabled=False)
         with tenant_context("hook-changes"):
             network.update_cooperative(cooperative_id, {**data, "legal_name": "L'Airone"})
             db.session.commit()
@@ -274,13 +274,49 @@ def test_hook_condiviso_plugin_enabled(app, host_client, calls):
     client = host_client(f"hook-enabled.{PLATFORM_DOMAIN}")
     assert client.get("/servizi/sad").status_code == 200
     with app.app_context():
-        services.set_plugin("hook-enabled", "catalog", ACTOR, enabled=False)
+        enablement.set_plugin("hook-enabled", "catalog", ACTOR, enabled=False)
     expire_accreditation(app, "hook-enabled", "girasole")
     calls.clear()
     with app.app_context():
-        services.set_plugin("hook-enabled", "catalog", ACTOR, True, {})
+        enablement.set_plugin("hook-enabled", "catalog", ACTOR, True, {})
     assert calls.count(("condiviso_plugin_enabled", "catalog")) == 1
     assert client.get("/servizi/sad").status_code == 404
+
+
+def test_hook_condiviso_tenant_prepared(app, tmp_path, calls):
+    """The core parts prepare a new district through the hook, the way a plugin would: legal
+    pages first, the definition's comuni, the sample accounts last."""
+    from condiviso.accounts.models import User
+    from condiviso.accounts.samples import sample_people
+    from condiviso.districts import provisioning
+    from condiviso.districts.definitions import apply_definition
+    from condiviso.legal.services import current_version_exact
+    from condiviso.territory.services import list_comuni
+
+    path = write_definition(tmp_path / "prepared", "prepared")
+    with app.app_context():
+        report = apply_definition(path, ACTOR)
+        with tenant_context("prepared"):
+            assert [c.name for c in list_comuni()] == ["Castelseprio", "Tradate"]
+            assert current_version_exact("privacy", "it") is not None
+            # The sample people live in a comune: the accounts part ran after the territory's.
+            comuni = dict(db.session.execute(sa.select(User.email, User.comune_id)).all())
+        assert all(comuni[email] for email, _name, _role in sample_people("prepared"))
+    prepared = {plugin for hook, plugin in calls if hook == "condiviso_tenant_prepared"}
+    assert prepared == {
+        "condiviso.legal.hooks",
+        "condiviso.territory.hooks",
+        "condiviso.accounts.hooks",
+    }
+    assert "database: legal pages" in report.changes
+    assert "comune 012127 Tradate: added" in report.changes
+
+    with app.app_context():
+        provisioning.provision_tenant("prepared-bare", "Ambito senza definizione", ACTOR)
+        with tenant_context("prepared-bare"):
+            assert current_version_exact("privacy", "it") is not None
+            assert list_comuni() == []
+            assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
 
 
 def test_hook_condiviso_periodic_jobs(alpha):
@@ -331,7 +367,7 @@ def test_hook_condiviso_account_erased(app, calls):
 
     district = build_district(app, "hook-erased")
     with app.app_context():
-        services.set_plugin("hook-erased", "social_point", ACTOR, True, {})
+        enablement.set_plugin("hook-erased", "social_point", ACTOR, True, {})
     point_id = desk_open_every_day(app, "hook-erased", district.ids["operator"])
     record_intake(district)
     plan_id = start_plan(district)

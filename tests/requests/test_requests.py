@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from condiviso.audit.models import AccessAudit
 from condiviso.extensions import db
-from condiviso.tenancy import services as registry
+from condiviso.plugins import enablement
 from condiviso.tenancy import tenant_context
 from plugins.cooperatives.models import Cooperative
 from plugins.requests.models import Request
@@ -20,7 +20,7 @@ from tests.helpers import ACTOR, PASSWORD, csrf_token, make_user
 def _district(app, slug):
     build_network(app, slug)
     with app.app_context():
-        registry.set_plugin(slug, "requests", ACTOR, True, {})
+        enablement.set_plugin(slug, "requests", ACTOR, True, {})
         with tenant_context(slug):
             for cooperative in db.session.scalars(sa.select(Cooperative)):
                 cooperative.email = f"sportello-{cooperative.slug}@{slug}.example.org"
@@ -259,7 +259,7 @@ def test_guest_requests_are_rate_limited(mail_app, host_client):
 def test_requests_off_on_a_tenant(mail_app, host_client):
     _district(mail_app, "senza-richieste")
     with mail_app.app_context():
-        registry.set_plugin("senza-richieste", "requests", ACTOR, enabled=False)
+        enablement.set_plugin("senza-richieste", "requests", ACTOR, enabled=False)
     client = host_client(f"senza-richieste.{PLATFORM_DOMAIN}", mail_app)
     assert client.get("/servizi/sad/richiedi").status_code == 404
     assert "Chiedi questo servizio" not in client.get("/servizi/sad").text

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from condiviso.districts.definitions import apply_definition
 from condiviso.errors import InvalidInput
 from condiviso.extensions import db
 from condiviso.tenancy import tenant_context
-from condiviso.tenancy.definitions import apply_definition
 from plugins.social_point import desks, services
 from plugins.social_point.definition import import_desks
 from plugins.social_point.models import SocialPoint

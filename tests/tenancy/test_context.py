@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from condiviso.database.binding import bound_binding
 from condiviso.extensions import db
 from condiviso.tenancy import NoTenantBound, current_tenant, tenant_context
-from condiviso.tenancy.binding import bound_binding
 from condiviso.tenancy.models import Tenant
 from condiviso.territory.models import Comune
 from tests.conftest import assert_no_tenant_bound

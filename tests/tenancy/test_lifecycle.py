@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from condiviso.database.session import TenantSuspended
 from condiviso.errors import Conflict
 from condiviso.extensions import db
 from condiviso.tenancy import TenantStatus, services, tenant_context
 from condiviso.tenancy.archive import offboard_tenant
 from condiviso.tenancy.databases import database_exists, tenant_directory
-from condiviso.tenancy.errors import TenantSuspended
 from condiviso.tenancy.models import RegistryAudit, Tenant
 from condiviso.territory.models import Comune
 from tests.conftest import PLATFORM_DOMAIN, start_app

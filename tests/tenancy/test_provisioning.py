@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from condiviso.districts import provisioning
+from condiviso.districts.definitions import apply_definition
 from condiviso.errors import InvalidInput
 from condiviso.extensions import db
 from condiviso.tenancy import TenantStatus, services, tenant_context
 from condiviso.tenancy.databases import database_exists
-from condiviso.tenancy.definitions import apply_definition
 from condiviso.tenancy.models import RegistryAudit, Tenant, TenantDomain, TenantPlugin
 from condiviso.territory.models import Comune
 from tests.conftest import PLATFORM_DOMAIN
@@ -186,7 +187,9 @@ def test_malformed_definitions_are_refused_with_the_field(app, tmp_path, content
 _KILLER = """
 import json, os, signal, sys
 from condiviso.app import create_app
-from condiviso.tenancy import definitions, services
+from condiviso.districts import definitions
+from condiviso.tenancy import services
+from condiviso.territory import hooks as territory_hooks
 
 settings, path, stage = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3]
 app = create_app(settings, environ={})
@@ -197,7 +200,7 @@ def die(*args, **kwargs):
 if stage == "before-activation":
     services.activate_tenant = die
 elif stage == "before-comuni":
-    definitions.sync_comuni = die
+    territory_hooks.sync_comuni = die
 with app.app_context():
     definitions.apply_definition(path, "test:killed")
 """
@@ -235,8 +238,8 @@ def test_provisioning_killed_half_way_resumes_without_duplicates(app, host_clien
 def test_provision_tenant_is_idempotent(app):
     slug = _slug()
     with app.app_context():
-        first = services.provision_tenant(slug, "Ambito di prova", ACTOR)
-        second = services.provision_tenant(slug, "Ambito di prova", ACTOR)
+        first = provisioning.provision_tenant(slug, "Ambito di prova", ACTOR)
+        second = provisioning.provision_tenant(slug, "Ambito di prova", ACTOR)
         assert first == second
         actions = db.session.scalars(
             sa.select(RegistryAudit.action).where(RegistryAudit.tenant_slug == slug)
@@ -247,7 +250,7 @@ def test_provision_tenant_is_idempotent(app):
 def test_postgresql_tenants_are_named_after_their_slug(app):
     slug = _slug()
     with app.app_context():
-        info = services.provision_tenant(slug, "Ambito", ACTOR)
+        info = provisioning.provision_tenant(slug, "Ambito", ACTOR)
     url = sa.make_url(info.database_url)
     if app.config["TENANT_DATABASE_SERVER"]:
         assert url.database == f"{app.config['DATABASE_NAME_PREFIX']}t_{slug}"

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from condiviso.districts import provisioning
 from condiviso.extensions import db
+from condiviso.plugins import enablement
 from condiviso.tenancy import get_runtime, services
 from condiviso.tenancy.models import RegistryAudit, RegistryState
 from condiviso.tenancy.registry import RegistryCache, RegistrySnapshot, RegistryUnavailable
@@ -36,7 +38,7 @@ def test_registry_change_reaches_another_worker_through_redis(app, host_client, 
     client = host_client(f"{tenant.slug}.{PLATFORM_DOMAIN}", other_worker)
     assert client.get("/contatti").status_code == 404
     with app.app_context():
-        services.set_plugin(tenant.slug, "branding", ACTOR, True, {})
+        enablement.set_plugin(tenant.slug, "branding", ACTOR, True, {})
     assert client.get("/contatti").status_code == 200
 
 
@@ -45,7 +47,7 @@ def test_registry_change_reaches_another_worker_without_redis(tmp_path_factory, 
     second = start_app(first.test_settings)
     assert type(get_runtime(second).registry.version_source).__name__ == "DatabaseVersion"
     with first.app_context():
-        services.provision_tenant("solo", "Ambito solo", ACTOR)
+        provisioning.provision_tenant("solo", "Ambito solo", ACTOR)
     assert host_client(f"solo.{PLATFORM_DOMAIN}", second).get("/").status_code == 200
     with first.app_context():
         services.suspend_tenant("solo", ACTOR)

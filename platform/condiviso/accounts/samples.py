@@ -35,6 +35,14 @@ def sample_people(slug: str) -> list[tuple[str, str, Role]]:
 def ensure_sample_accounts(slug: str) -> list[tuple[str, str, str]]:
     """Create the sample accounts that are missing; (who, where, e-mail) of each, for printing.
     Refused in production."""
+    with tenant_context(slug):
+        created = add_sample_accounts(slug)
+        db.session.commit()
+    return created
+
+
+def add_sample_accounts(slug: str) -> list[tuple[str, str, str]]:
+    """`ensure_sample_accounts` inside the district's bound context; the caller commits."""
     if current_app.config["CONDIVISO_ENV"] == "production":
         raise Conflict(_("Gli account di prova non si creano in produzione."))
     now = datetime.now(UTC)
@@ -53,24 +61,21 @@ def ensure_sample_accounts(slug: str) -> list[tuple[str, str, str]]:
                 password_hash=hash_password(SAMPLE_PASSWORD),
             )
         )
-        db.session.commit()
     created.append(("platform operator", "console", operator_email))
-    with tenant_context(slug):
-        first_comune = db.session.scalar(sa.select(Comune.id).order_by(Comune.is_lead.desc()))
-        for email, name, role in sample_people(slug):
-            if db.session.scalar(sa.select(User).where(User.email == email)) is None:
-                user = User(
-                    email=email,
-                    full_name=name,
-                    comune_id=first_comune,
-                    password_hash=hash_password(SAMPLE_PASSWORD),
-                    email_verified_at=now,
-                )
-                grant = RoleGrant(
-                    role=role.value, cooperative_id=1 if role is Role.COOPERATIVE_STAFF else None
-                )
-                user.grants.append(grant)
-                db.session.add(user)
-            created.append((role.value, slug, email))
-        db.session.commit()
+    first_comune = db.session.scalar(sa.select(Comune.id).order_by(Comune.is_lead.desc()))
+    for email, name, role in sample_people(slug):
+        if db.session.scalar(sa.select(User).where(User.email == email)) is None:
+            user = User(
+                email=email,
+                full_name=name,
+                comune_id=first_comune,
+                password_hash=hash_password(SAMPLE_PASSWORD),
+                email_verified_at=now,
+            )
+            grant = RoleGrant(
+                role=role.value, cooperative_id=1 if role is Role.COOPERATIVE_STAFF else None
+            )
+            user.grants.append(grant)
+            db.session.add(user)
+        created.append((role.value, slug, email))
     return created

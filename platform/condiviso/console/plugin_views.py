@@ -17,6 +17,7 @@ from condiviso.console.views import blueprint, current_actor
 from condiviso.errors import InvalidInput
 from condiviso.extensions import db
 from condiviso.plugins import get_plugins
+from condiviso.plugins.enablement import set_plugin
 from condiviso.ratelimit import limited
 from condiviso.schema_forms import build_form, parse_form
 from condiviso.tenancy import services as registry
@@ -60,7 +61,7 @@ def plugin_settings(slug: str, name: str):
         return _settings_page(tenant, state, {}, state.settings)
     submitted = parse_form(schema_class(), request.form)
     try:
-        changed = registry.set_plugin(
+        changed = set_plugin(
             slug,
             name,
             current_actor(),
@@ -85,7 +86,7 @@ def enable_plugin(slug: str, name: str):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        changed = registry.set_plugin(slug, name, current_actor(), True)
+        changed = set_plugin(slug, name, current_actor(), True)
     except InvalidInput as error:
         # The stored settings no longer pass the plugin's schema: show them to be corrected.
         db.session.rollback()
@@ -103,7 +104,7 @@ def disable_plugin(slug: str, name: str):
     registry.get_tenant(slug)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    changed = registry.set_plugin(slug, name, current_actor(), False)
+    changed = set_plugin(slug, name, current_actor(), False)
     done = _("Plugin %(plugin)s disattivato.", plugin=name)
     flash(done if changed else _("Nessuna modifica."), "info")
     return _back_to_district(slug)

@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from condiviso.accounts import staff
 from condiviso.accounts.roles import Role
 from condiviso.console.operators import operator_actor
+from condiviso.districts.provisioning import provision_tenant
 from condiviso.errors import Conflict, InvalidInput
 from condiviso.extensions import db
 from condiviso.plugins import get_plugins
@@ -26,12 +27,7 @@ from condiviso.schema_forms import form_field_names
 from condiviso.tenancy import TenantInfo, tenant_context
 from condiviso.tenancy.archive import export_tenant
 from condiviso.tenancy.models import PlatformOperator, Tenant, TenantStatus
-from condiviso.tenancy.services import (
-    get_tenant,
-    provision_tenant,
-    record_archive,
-    record_event,
-)
+from condiviso.tenancy.services import get_tenant, record_archive, record_event
 from condiviso.tenancy.validation import validate_slug
 from condiviso.urls import tenant_host
 

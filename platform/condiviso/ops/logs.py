@@ -10,8 +10,8 @@ from contextvars import ContextVar
 
 from flask import Flask, Response, g, request
 
+from condiviso.database.binding import bound_binding
 from condiviso.redaction import redact_credentials
-from condiviso.tenancy.binding import bound_binding
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,128}$")

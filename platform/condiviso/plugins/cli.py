@@ -8,6 +8,7 @@ import click
 from flask.cli import AppGroup
 
 from condiviso.cli_support import CommandError, cli_errors, require_platform_schema
+from condiviso.plugins.enablement import set_plugin
 from condiviso.plugins.web import get_plugins
 from condiviso.tenancy import services
 
@@ -56,7 +57,7 @@ def enable(name: str, slug: str, raw_settings: str | None) -> None:
     """Attiva un plugin per un distretto, con impostazioni validate."""
     require_platform_schema()
     settings = _parse_settings(raw_settings)
-    changed = services.set_plugin(slug, name, services.cli_actor(), True, settings)
+    changed = set_plugin(slug, name, services.cli_actor(), True, settings)
     click.echo(f"Plugin «{name}» attivo per «{slug}»." if changed else "Nessuna modifica.")
 
 
@@ -67,5 +68,5 @@ def enable(name: str, slug: str, raw_settings: str | None) -> None:
 def disable(name: str, slug: str) -> None:
     """Disattiva un plugin per un distretto (le sue tabelle e i dati restano)."""
     require_platform_schema()
-    changed = services.set_plugin(slug, name, services.cli_actor(), enabled=False)
+    changed = set_plugin(slug, name, services.cli_actor(), enabled=False)
     click.echo(f"Plugin «{name}» disattivato per «{slug}»." if changed else "Nessuna modifica.")

@@ -143,6 +143,21 @@ def condiviso_import_definition(
 
 
 @hookspec
+def condiviso_tenant_prepared(
+    tenant: TenantInfo, definition: Mapping[str, Any] | None
+) -> Iterable[str] | None:
+    """Per tenant, when a district is provisioned or its definition applied, after its database
+    is at the current schema and before it is activated.
+
+    Called inside the tenant's context with the validated definition (`tenant.toml`), or None
+    when the district is created without one (the console, `condiviso tenant create`). The core
+    parts prepare what every district starts with through this hook (legal pages, the comuni,
+    sample accounts), as a plugin would. Return one line per change made, or None. Must be
+    idempotent. The caller commits.
+    """
+
+
+@hookspec
 def condiviso_records_changed(tenant: TenantInfo, record_type: str, ids: list[int]) -> None:
     """Per tenant, after a plugin has written records other plugins derive data from (e.g.
     `record_type="cooperatives.accreditation"`), before the change is committed.

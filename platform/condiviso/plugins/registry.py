@@ -82,9 +82,18 @@ def _describe(module: ModuleType) -> str:
 class PluginRegistry:
     """The plugins installed in this deployment, checked, with their hooks."""
 
-    def __init__(self, candidates: Iterable[tuple[str, ModuleType]]) -> None:
+    def __init__(
+        self,
+        candidates: Iterable[tuple[str, ModuleType]],
+        core: Iterable[ModuleType] = (),
+    ) -> None:
         self.pm = pluggy.PluginManager(hookspecs.PROJECT)
         self.pm.add_hookspecs(hookspecs)
+        # The core parts' own hook implementations (their menu entries, what a new district
+        # starts with): registered like a plugin's, called for every tenant, never disabled.
+        for module in core:
+            self.pm.register(module, name=module.__name__)
+        self.pm.check_pending()
         self.plugins: dict[str, LoadedPlugin] = {}
         for name, module in candidates:
             if not _NAME_RE.match(name) or name in RESERVED_NAMES:

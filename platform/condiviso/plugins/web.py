@@ -8,7 +8,7 @@ from flask import Flask, abort, current_app, has_request_context, request
 
 from condiviso.plugins.navigation import NavEntry
 from condiviso.plugins.registry import PluginError, PluginRegistry
-from condiviso.tenancy import TenantInfo, current_site
+from condiviso.tenancy import TenantInfo, current_site, get_runtime
 
 # What the portal's shell (base.html) lets plugins fill.
 SHELL_SLOTS = frozenset({"brand_name", "brand_logo_url", "stylesheets", "footer_links", "contacts"})
@@ -23,68 +23,23 @@ def tenant_hook(name: str, tenant: TenantInfo) -> Any:
     return get_plugins().hook(name, tenant.plugins.keys())
 
 
-def _collect(hook: str, tenant: TenantInfo, core: list[NavEntry]) -> list[NavEntry]:
+def _collect(hook: str, tenant: TenantInfo) -> list[NavEntry]:
     from flask_login import current_user
 
-    entries = [
-        *core,
-        *(entry for result in tenant_hook(hook, tenant)(tenant=tenant) for entry in (result or ())),
-    ]
+    entries = [e for result in tenant_hook(hook, tenant)(tenant=tenant) for e in (result or ())]
     if has_request_context():
         entries = [e for e in entries if e.visible_to(current_user)]
     return sorted(entries, key=lambda e: (e.order, str(e.label)))
 
 
 def navigation(tenant: TenantInfo) -> list[NavEntry]:
-    """The portal menu: the core's entries and the enabled plugins', those the person sees."""
-    from flask_babel import gettext as _
-
-    from condiviso.accounts.roles import STAFF_ROLES
-
-    core = [
-        NavEntry(_("Area amministrazione"), "staff_admin.dashboard", order=900, roles=STAFF_ROLES)
-    ]
-    return _collect("condiviso_navigation", tenant, core)
+    """The portal menu: the core parts' entries and the enabled plugins', those the person sees."""
+    return _collect("condiviso_navigation", tenant)
 
 
 def admin_entries(tenant: TenantInfo) -> list[NavEntry]:
-    """The administration pages the person may open: the core's and the enabled plugins'."""
-    from flask_babel import gettext as _
-
-    from condiviso.accounts.roles import Role
-
-    admin = frozenset({Role.DISTRICT_ADMIN})
-    core = [
-        NavEntry(
-            _("Registra una persona"),
-            "assisted.register",
-            order=5,
-            roles=frozenset({Role.OPERATOR, Role.DISTRICT_ADMIN}),
-            description=_(
-                "Per chi si presenta allo sportello, anche senza e-mail: registra la persona, "
-                "il suo consenso e stampa il foglio di benvenuto."
-            ),
-        ),
-        NavEntry(
-            _("Personale"),
-            "staff_admin.staff_list",
-            order=10,
-            roles=admin,
-            description=_(
-                "Invita il personale dei comuni, delle cooperative e gli operatori; revoca i ruoli."
-            ),
-        ),
-        NavEntry(
-            _("Pagine legali"),
-            "legal.admin_index",
-            order=80,
-            roles=admin,
-            description=_(
-                "Informativa privacy, dichiarazione di accessibilità, informativa sui cookie."
-            ),
-        ),
-    ]
-    return _collect("condiviso_admin_pages", tenant, core)
+    """The administration pages the person may open: the core parts' and the enabled plugins'."""
+    return _collect("condiviso_admin_pages", tenant)
 
 
 def plugin_template_context(tenant: TenantInfo) -> dict[str, Any]:
@@ -125,6 +80,8 @@ def _template_context() -> dict[str, Any]:
 
 def init_app(app: Flask, registry: PluginRegistry) -> None:
     app.extensions["condiviso.plugins"] = registry
+    runtime = get_runtime(app)
+    runtime.tenant_histories = [*runtime.tenant_histories, *registry.histories()]
     registry.register_blueprints(app)
     app.before_request(_gate_plugin_routes)
     app.context_processor(_template_context)

@@ -1,35 +1,33 @@
 """Tenancy: one deployment, many districts, each on its own database.
 
-The public surface other packages use; the modules behind it are internal. Names are loaded on
-first use, so that the database session (which consults `tenancy.binding`) can be built before
-the modules that need the database.
+The public surface other packages use; the modules behind it are internal. Tenancy is the
+ground floor: it imports the database layer and the platform's foundations, never accounts,
+the portal, the console, legal pages, territory or the plugin machinery (scripts/check_imports.py).
 """
 
-from importlib import import_module
-from typing import Any
+from condiviso.database.binding import NoTenantBound
+from condiviso.tenancy.context import (
+    current_tenant,
+    current_tenant_or_none,
+    find_tenant,
+    tenant_context,
+)
+from condiviso.tenancy.models import TenantStatus
+from condiviso.tenancy.registry import TenantInfo
+from condiviso.tenancy.runtime import current_site, get_runtime, register_site_blueprint
+from condiviso.tenancy.sites import Site, SiteKind
 
-_EXPORTS = {
-    "NoTenantBound": "condiviso.tenancy.binding",
-    "current_tenant": "condiviso.tenancy.context",
-    "current_tenant_or_none": "condiviso.tenancy.context",
-    "find_tenant": "condiviso.tenancy.context",
-    "tenant_context": "condiviso.tenancy.context",
-    "TenantStatus": "condiviso.tenancy.models",
-    "TenantInfo": "condiviso.tenancy.registry",
-    "current_site": "condiviso.tenancy.runtime",
-    "get_runtime": "condiviso.tenancy.runtime",
-    "register_site_blueprint": "condiviso.tenancy.runtime",
-    "Site": "condiviso.tenancy.sites",
-    "SiteKind": "condiviso.tenancy.sites",
-}
-
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'condiviso.tenancy' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
+__all__ = [
+    "NoTenantBound",
+    "Site",
+    "SiteKind",
+    "TenantInfo",
+    "TenantStatus",
+    "current_site",
+    "current_tenant",
+    "current_tenant_or_none",
+    "find_tenant",
+    "get_runtime",
+    "register_site_blueprint",
+    "tenant_context",
+]

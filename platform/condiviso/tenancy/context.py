@@ -8,9 +8,9 @@ from contextlib import contextmanager
 from flask import Flask, current_app
 from flask_babel import gettext as _
 
+from condiviso.database.binding import bind, bound_binding, current_binding, unbind
 from condiviso.errors import NotFound
 from condiviso.extensions import db
-from condiviso.tenancy.binding import bind, bound_binding, current_binding, unbind
 from condiviso.tenancy.engines import failed_database, is_database_outage
 from condiviso.tenancy.registry import TenantInfo, load_tenant_info
 from condiviso.tenancy.runtime import get_runtime

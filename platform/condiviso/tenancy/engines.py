@@ -23,7 +23,7 @@ from urllib.parse import quote
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine
 
-from condiviso.tenancy.binding import bound_binding
+from condiviso.database.binding import bound_binding
 
 if TYPE_CHECKING:
     from condiviso.tenancy.registry import TenantInfo

@@ -8,11 +8,12 @@ from typing import Any
 from flask import Flask, abort, current_app, g, request
 from werkzeug.wrappers import Request
 
+from condiviso.database.binding import TenantBinding, bind, unbind
 from condiviso.extensions import db
 from condiviso.redis_connection import get_redis, redis_key
-from condiviso.tenancy.binding import TenantBinding, bind, unbind
 from condiviso.tenancy.engines import EngineCache, create_tenant_engine, mark_database_errors
 from condiviso.tenancy.keys import TenantSessionInterface
+from condiviso.tenancy.migrations import CORE_TENANT_HISTORY, History
 from condiviso.tenancy.registry import (
     REGISTRY_VERSION_KEY,
     DatabaseVersion,
@@ -65,6 +66,9 @@ class TenancyRuntime:
         )
         # Blueprint name -> the kind of site its routes belong to.
         self.blueprint_sites: dict[str, SiteKind] = {}
+        # The histories of a tenant database: the core's, then each installed plugin's (the
+        # plugin machinery adds theirs when it starts).
+        self.tenant_histories: list[History] = [CORE_TENANT_HISTORY]
 
     def _drop_stale_engines(self, snapshot: RegistrySnapshot) -> None:
         for slug in tenants_missing_from(snapshot, self.engines.cached()):
@@ -114,7 +118,7 @@ def _enter_site() -> None:
     if required is not None and required is not site.kind:
         abort(404)
     if site.tenant is not None and site.tenant.read_only and request.method not in SAFE_METHODS:
-        from condiviso.tenancy.errors import TenantSuspended
+        from condiviso.database.session import TenantSuspended
 
         raise TenantSuspended()
 

@@ -1,4 +1,4 @@
-"""Changes to the tenant registry: provisioning, lifecycle, domains and plugins.
+"""Changes to the tenant registry: registration, the tenant's database, lifecycle and domains.
 
 Each change is written with its audit row and a bump of the registry version in one transaction,
 then announced to every worker. A change that changes nothing writes nothing. The CLI and the
@@ -16,9 +16,8 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from condiviso.errors import Conflict, InvalidInput, NotFound
+from condiviso.errors import Conflict, NotFound
 from condiviso.extensions import db
-from condiviso.plugins import get_plugins
 from condiviso.redaction import redact_values
 from condiviso.tenancy.databases import (
     create_tenant_database,
@@ -26,13 +25,12 @@ from condiviso.tenancy.databases import (
     migrate_database,
     tenant_database_url,
 )
-from condiviso.tenancy.migrations import CORE_TENANT_HISTORY, History
+from condiviso.tenancy.migrations import History
 from condiviso.tenancy.models import (
     RegistryAudit,
     RegistryState,
     Tenant,
     TenantDomain,
-    TenantPlugin,
     TenantStatus,
 )
 from condiviso.tenancy.registry import TenantInfo, load_tenant_info
@@ -55,8 +53,8 @@ def cli_actor() -> str:
 
 
 def tenant_histories() -> list[History]:
-    """The histories of a tenant database: the core's, then each plugin's."""
-    return [CORE_TENANT_HISTORY, *get_plugins().histories()]
+    """The histories of a tenant database: the core's, then each installed plugin's."""
+    return get_runtime().tenant_histories
 
 
 # -- recording changes ---------------------------------------------------------------------------
@@ -71,7 +69,11 @@ def _audit_row(
     )
 
 
-def _record(actor: str, tenant_slug: str | None, action: str, details: Mapping[str, Any]) -> None:
+def record_change(
+    actor: str, tenant_slug: str | None, action: str, details: Mapping[str, Any]
+) -> None:
+    """Add a registry change's audit row and bump the registry version (commit with
+    `commit_change`, which tells every worker)."""
     db.session.add(_audit_row(actor, tenant_slug, action, details))
     db.session.execute(
         sa.update(RegistryState)
@@ -88,7 +90,8 @@ def record_event(
     db.session.commit()
 
 
-def _commit() -> None:
+def commit_change() -> None:
+    """Commit registry changes and announce them to every worker."""
     db.session.commit()
     get_runtime().registry.announce_change()
 
@@ -155,22 +158,19 @@ def register_tenant(
         database_url=tenant_database_url(current_app.config, slug),
     )
     db.session.add(tenant)
-    _record(
+    record_change(
         actor,
         slug,
         "tenant.registered",
         {"display_name": display_name, "plan": plan, "database_url": tenant.database_url},
     )
-    _commit()
+    commit_change()
     return tenant
 
 
 def ensure_tenant_database(slug: str) -> list[str]:
-    """Step 2: the tenant's database at the current schema (created, or upgraded if it exists),
-    with the starting texts of its legal pages."""
-    from condiviso.legal.services import seed_legal_pages
-    from condiviso.tenancy.context import tenant_context
-
+    """Step 2: the tenant's database at the current schema (created, or upgraded if it exists);
+    the names of the steps taken."""
     tenant = get_tenant(slug)
     config = current_app.config
     if not database_exists(config, tenant.database_url):
@@ -178,10 +178,6 @@ def ensure_tenant_database(slug: str) -> list[str]:
         steps = ["created"]
     else:
         steps = migrate_database(config, tenant.database_url, tenant_histories())
-    with tenant_context(slug):
-        if seed_legal_pages(tenant.display_name):
-            steps.append("legal pages")
-        db.session.commit()
     return steps
 
 
@@ -190,19 +186,8 @@ def activate_tenant(slug: str, actor: str) -> None:
     tenant = get_tenant(slug)
     if tenant.status is TenantStatus.PROVISIONING:
         tenant.status = TenantStatus.ACTIVE
-        _record(actor, slug, "tenant.activated", {})
-        _commit()
-
-
-def provision_tenant(
-    slug: str, display_name: str, actor: str, plan: str = "base", sample: bool = False
-) -> TenantInfo:
-    """Create a tenant end to end. Idempotent and resumable: run again after a crash, it
-    completes what is missing and duplicates nothing."""
-    register_tenant(slug, display_name, plan, actor, sample=sample)
-    ensure_tenant_database(slug)
-    activate_tenant(slug, actor)
-    return tenant_info(slug)
+        record_change(actor, slug, "tenant.activated", {})
+        commit_change()
 
 
 def update_tenant(
@@ -225,8 +210,8 @@ def update_tenant(
         tenant.plan = plan
     if not changes:
         return False
-    _record(actor, slug, "tenant.updated", changes)
-    _commit()
+    record_change(actor, slug, "tenant.updated", changes)
+    commit_change()
     return True
 
 
@@ -241,8 +226,8 @@ def suspend_tenant(slug: str, actor: str, reason: str = "") -> bool:
     if tenant.status is not TenantStatus.ACTIVE:
         raise Conflict(_("Si può sospendere solo un distretto attivo."))
     tenant.status = TenantStatus.SUSPENDED
-    _record(actor, slug, "tenant.suspended", {"reason": reason})
-    _commit()
+    record_change(actor, slug, "tenant.suspended", {"reason": reason})
+    commit_change()
     return True
 
 
@@ -253,8 +238,8 @@ def resume_tenant(slug: str, actor: str) -> bool:
     if tenant.status is not TenantStatus.SUSPENDED:
         raise Conflict(_("Si può riattivare solo un distretto sospeso."))
     tenant.status = TenantStatus.ACTIVE
-    _record(actor, slug, "tenant.resumed", {})
-    _commit()
+    record_change(actor, slug, "tenant.resumed", {})
+    commit_change()
     return True
 
 
@@ -265,15 +250,15 @@ def mark_offboarded(slug: str, actor: str, archive_path: str) -> None:
     tenant.plugins.clear()
     tenant.status = TenantStatus.OFFBOARDED
     tenant.archive_path = archive_path
-    _record(actor, slug, "tenant.offboarded", {"archive": archive_path, "domains": removed})
-    _commit()
+    record_change(actor, slug, "tenant.offboarded", {"archive": archive_path, "domains": removed})
+    commit_change()
 
 
 def record_archive(slug: str, actor: str, archive_path: str) -> None:
     tenant = get_tenant(slug)
     tenant.archive_path = archive_path
-    _record(actor, slug, "tenant.exported", {"archive": archive_path})
-    _commit()
+    record_change(actor, slug, "tenant.exported", {"archive": archive_path})
+    commit_change()
 
 
 # -- domains --------------------------------------------------------------------------------------
@@ -304,8 +289,8 @@ def add_domain(
         changed["primary"] = primary
     if not changed:
         return False
-    _record(actor, slug, "domain.changed", {"hostname": host, **changed})
-    _commit()
+    record_change(actor, slug, "domain.changed", {"hostname": host, **changed})
+    commit_change()
     return True
 
 
@@ -319,8 +304,8 @@ def verify_domain(slug: str, hostname: str, actor: str) -> bool:
     if domain.verified:
         return False
     domain.verified, domain.verified_at = True, datetime.now(UTC)
-    _record(actor, slug, "domain.verified", {"hostname": host})
-    _commit()
+    record_change(actor, slug, "domain.verified", {"hostname": host})
+    commit_change()
     return True
 
 
@@ -331,83 +316,6 @@ def remove_domain(slug: str, hostname: str, actor: str) -> bool:
     if domain is None:
         return False
     tenant.domains.remove(domain)
-    _record(actor, slug, "domain.removed", {"hostname": host})
-    _commit()
+    record_change(actor, slug, "domain.removed", {"hostname": host})
+    commit_change()
     return True
-
-
-# -- plugins --------------------------------------------------------------------------------------
-
-
-def set_plugin(
-    slug: str,
-    name: str,
-    actor: str,
-    enabled: bool = True,
-    settings: Mapping[str, Any] | None = None,
-) -> bool:
-    """Enable (with validated settings) or disable a plugin for a tenant.
-
-    Invalid settings raise `InvalidInput` naming the field and the reason; nothing is stored.
-    Settings omitted when enabling keep what is stored (validated again)."""
-    tenant = get_tenant(slug)
-    plugins = get_plugins()
-    plugins.get(name)
-    row = tenant.plugin(name)
-    others = {p.name for p in tenant.plugins if p.enabled and p.name != name}
-    if enabled:
-        _check_requirements(plugins, others | {name})
-    if not enabled:
-        if row is None or not row.enabled:
-            return False
-        _check_requirements(plugins, others)
-        row.enabled = False
-        _record(actor, slug, "plugin.disabled", {"plugin": name})
-        _commit()
-        return True
-    given = settings if settings is not None else (row.settings if row is not None else {})
-    clean = plugins.validate_settings(name, given)
-    if row is not None and row.enabled and row.settings == clean:
-        return False
-    before = None if row is None else {"enabled": row.enabled, "settings": row.settings}
-    if row is None:
-        row = TenantPlugin(name=name)
-        tenant.plugins.append(row)
-    row.enabled, row.settings = True, clean
-    _record(
-        actor,
-        slug,
-        "plugin.enabled",
-        {"plugin": name, "before": before, "after": {"enabled": True, "settings": clean}},
-    )
-    _commit()
-    if before is None or not before["enabled"]:
-        _tell_enabled(tenant, name)
-    return True
-
-
-def _tell_enabled(tenant: Tenant, name: str) -> None:
-    """Let a plugin just enabled catch up with the tenant's data (see the hook)."""
-    from condiviso.tenancy.context import tenant_context
-
-    if tenant.status is TenantStatus.SUSPENDED:
-        return
-    with tenant_context(tenant.slug) as info:
-        get_plugins().hook("condiviso_plugin_enabled", [name])(tenant=info)
-        db.session.commit()
-
-
-def _check_requirements(plugins, enabled: set[str]) -> None:
-    missing = plugins.missing_requirements(enabled)
-    if missing:
-        details = "; ".join(
-            _(
-                "«%(plugin)s» ha bisogno di «%(required)s»",
-                plugin=name,
-                required="», «".join(required),
-            )
-            for name, required in missing.items()
-        )
-        raise InvalidInput(
-            {"plugins": [_("Combinazione di plugin non valida: %(details)s.", details=details)]}
-        )

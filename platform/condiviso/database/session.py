@@ -6,11 +6,31 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from flask_sqlalchemy.session import Session
 
-from condiviso.tenancy.binding import current_binding
+from condiviso.database.binding import bound_binding, current_binding
+from condiviso.errors import CondivisoError
 
 PLATFORM_BIND = "platform"
+
+
+class TenantSuspended(CondivisoError):
+    """A write reached a suspended tenant: its data is kept, read-only."""
+
+    status = 503
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(
+            message
+            or _(
+                "Questo portale è temporaneamente sospeso: puoi consultare i contenuti, ma non "
+                "è possibile inviare o modificare dati. I tuoi dati sono conservati."
+            )
+        )
+
+    def title(self) -> str:
+        return _("Portale in sola lettura")
 
 
 def _table_of(mapper: Any, clause: Any) -> sa.Table | None:
@@ -43,9 +63,6 @@ class RoutingSession(Session):
 
 @sa.event.listens_for(RoutingSession, "before_flush")
 def _refuse_writes_while_suspended(session: RoutingSession, _context: Any, _instances: Any) -> None:
-    from condiviso.tenancy.binding import bound_binding
-    from condiviso.tenancy.errors import TenantSuspended
-
     binding = bound_binding()
     if binding is None or not binding.read_only:
         return

@@ -11,9 +11,11 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from condiviso.cli_support import cli_errors, echo_changes, require_platform_schema
+from condiviso.districts import definitions
+from condiviso.districts.provisioning import provision_tenant
 from condiviso.extensions import db
 from condiviso.redaction import redact_credentials
-from condiviso.tenancy import archive, definitions, services
+from condiviso.tenancy import archive, services
 from condiviso.tenancy.databases import database_exists
 from condiviso.tenancy.models import Tenant, TenantStatus
 from condiviso.tenancy.upgrade import upgrade_platform, upgrade_tenants
@@ -31,7 +33,7 @@ db_cli = AppGroup("db", help="Schemi dei database della piattaforma e dei distre
 def create(slug: str, display_name: str, plan: str, sample: bool) -> None:
     """Crea (o completa) un distretto: registro, database, attivazione."""
     require_platform_schema()
-    info = services.provision_tenant(slug, display_name, services.cli_actor(), plan, sample)
+    info = provision_tenant(slug, display_name, services.cli_actor(), plan, sample)
     click.echo(f"Distretto «{info.slug}» attivo: {info.display_name}")
 
 

@@ -14,16 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import marshmallow as ma
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 
+from condiviso.districts.provisioning import prepare_tenant
 from condiviso.errors import Conflict, InvalidInput
 from condiviso.extensions import db
-from condiviso.plugins import get_plugins
-from condiviso.tenancy import services
-from condiviso.tenancy.context import tenant_context
+from condiviso.plugins import enablement, get_plugins
+from condiviso.tenancy import services, tenant_context
 from condiviso.tenancy.models import Tenant, TenantStatus
 from condiviso.tenancy.validation import (
     validate_custom_domain,
@@ -31,7 +30,6 @@ from condiviso.tenancy.validation import (
     validate_plan,
     validate_slug,
 )
-from condiviso.territory.services import sync_comuni
 from condiviso.validation import Schema, load_or_raise
 
 DEFINITION_FILE = "tenant.toml"
@@ -197,15 +195,10 @@ def apply_definition(path: str | Path, actor: str, create_only: bool = False) ->
         report.changes.append("registry: updated")
     report.changes += _sync_domains(slug, definition["domains"], actor)
 
+    # Before the plugins' import: their sample data may name sample people (operators on duty).
+    report.changes += prepare_tenant(slug, definition)
     registry = get_plugins()
     with tenant_context(slug) as tenant:
-        report.changes += sync_comuni(definition["comuni"])
-        db.session.commit()
-        if definition["sample"] and current_app.config["CONDIVISO_ENV"] != "production":
-            # Before the plugins: their sample data may name sample people (operators on duty).
-            from condiviso.accounts.samples import ensure_sample_accounts
-
-            ensure_sample_accounts(slug)
         for name in [n for n in registry.order if n in clean_settings]:
             # One plugin at a time (required ones first), so that what it returns is known to
             # be its own.
@@ -242,9 +235,9 @@ def _sync_plugins(slug: str, clean: Mapping[str, Any], actor: str) -> list[str]:
     changes = []
     order = get_plugins().order
     for name in order:
-        if name in clean and services.set_plugin(slug, name, actor, True, clean[name]):
+        if name in clean and enablement.set_plugin(slug, name, actor, True, clean[name]):
             changes.append(f"plugin {name}: enabled")
     for name in reversed(order):
-        if name not in clean and services.set_plugin(slug, name, actor, enabled=False):
+        if name not in clean and enablement.set_plugin(slug, name, actor, enabled=False):
             changes.append(f"plugin {name}: disabled")
     return changes
