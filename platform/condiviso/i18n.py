@@ -4,7 +4,6 @@ catalogs live."""
 from __future__ import annotations
 
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -26,12 +25,6 @@ TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 LOCALE_SESSION_KEY = "locale"
 
 blueprint = Blueprint("i18n", __name__)
-
-
-def district_zone() -> ZoneInfo:
-    """The districts' time zone (`TIMEZONE`, Europe/Rome unless configured): their days and
-    their desks' opening hours are counted in it."""
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
 def select_locale() -> str:

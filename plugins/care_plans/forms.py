@@ -13,13 +13,13 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from condiviso.clock import today
 from condiviso.errors import InvalidInput
 from condiviso.extensions import db
 from condiviso.validation import CONTROL_CHARACTERS, clean_text
 from plugins.care_plans.models import Area, Funding, Level, PlanStatus
 from plugins.catalog.finding import visible_services
 from plugins.catalog.models import Service
-from plugins.cooperatives.services import today
 
 AREAS = {
     Area.FAMILY: _l("Famiglia"),

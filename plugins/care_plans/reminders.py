@@ -13,13 +13,13 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
+from condiviso.clock import today
 from condiviso.extensions import db
 from condiviso.mail.delivery import send_mail
 from condiviso.tenancy import current_tenant
 from condiviso.urls import tenant_url
 from plugins.care_plans.models import CarePlan, PlanStatus
 from plugins.care_plans.schemas import DEFAULT_REMINDER_DAYS
-from plugins.cooperatives.services import today
 
 log = logging.getLogger(__name__)
 NAME = "care_plans"

@@ -23,13 +23,13 @@ from flask_login import current_user
 
 from condiviso.accounts.forms import ConfirmForm
 from condiviso.accounts.roles import allow
+from condiviso.clock import today
 from condiviso.errors import CondivisoError, InvalidInput, NotFound
 from condiviso.extensions import db
 from condiviso.tenancy import current_tenant
 from plugins.care_plans import forms, people, requesting, services
 from plugins.care_plans.documents import pdf_filename, plan_pdf
 from plugins.care_plans.models import EDITABLE_ITEMS, REQUESTABLE, TRANSITIONS, PlanStatus
-from plugins.cooperatives.services import today
 
 blueprint = Blueprint("care_plans", __name__, template_folder="templates")
 CARE_STAFF = services.CARE_STAFF

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from condiviso.clock import today
 from condiviso.errors import NotFound
 from condiviso.extensions import db
 from condiviso.territory.models import Comune
@@ -20,7 +21,7 @@ from plugins.catalog.models import (
     ServiceStatus,
     service_comune,
 )
-from plugins.cooperatives.services import accredited_comuni, today
+from plugins.cooperatives.services import accredited_comuni
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from condiviso.clock import utcnow
 from condiviso.extensions import db
-from condiviso.tenancy.models import utcnow
 from condiviso.territory.models import Comune
 
 

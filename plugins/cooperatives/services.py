@@ -10,16 +10,16 @@ change is told to the tenant's other plugins (`condiviso_records_changed`) befor
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import date
 from typing import Any, TypeVar
 
 import marshmallow as ma
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from condiviso import clock
 from condiviso.errors import InvalidInput, NotFound
 from condiviso.extensions import db
-from condiviso.i18n import district_zone
 from condiviso.plugins import tenant_hook
 from condiviso.tenancy import current_tenant
 from condiviso.territory.models import Comune
@@ -30,11 +30,6 @@ from plugins.cooperatives.schemas import AccreditationInput, CategoryInput, Coop
 Model = TypeVar("Model", Category, Cooperative, Accreditation, Comune)
 _LARGEST_ID = 2**31 - 1  # ids beyond a 32-bit integer cannot exist, whatever a form sends
 Errors = dict[str, list[str]]
-
-
-def today() -> date:
-    """Today where the district is (the app's time zone, Europe/Rome unless configured)."""
-    return datetime.now(district_zone()).date()
 
 
 def _is_id(value: Any) -> bool:
@@ -132,7 +127,7 @@ def is_accredited(
         Accreditation.cooperative_id == cooperative_id,
         Accreditation.category_id == category_id,
         Accreditation.comune_id == comune_id,
-        valid_on(on or today()),
+        valid_on(on or clock.today()),
     )
     return db.session.scalar(query.limit(1)) is not None
 
@@ -142,7 +137,7 @@ def accredited_comuni(cooperative_id: int, category_id: int, on: date | None = N
     query = sa.select(Accreditation.comune_id).where(
         Accreditation.cooperative_id == cooperative_id,
         Accreditation.category_id == category_id,
-        valid_on(on or today()),
+        valid_on(on or clock.today()),
     )
     return set(db.session.scalars(query))
 

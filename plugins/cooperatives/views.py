@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
+from condiviso import clock
 from condiviso.accounts.roles import Role, allow
 from condiviso.errors import InvalidInput
 from condiviso.extensions import db
@@ -156,7 +157,7 @@ def _accreditation_form(accreditation: Accreditation | None = None) -> Accredita
 @allow(Role.DISTRICT_ADMIN)
 def accreditation_list():
     """Every accreditation with its state today: in force, expired or not yet started."""
-    today = services.today()
+    today = clock.today()
     rows = [(a, STATES[a.state_on(today)]) for a in services.accreditations()]
     return render_template("cooperatives/accreditations.html", rows=rows, today=today)
 
@@ -184,7 +185,7 @@ def accreditation_edit(accreditation_id: int):
     if _saved(form, lambda values: services.update_accreditation(accreditation_id, values)):
         flash(_("Accreditamento salvato."), "success")
         return redirect(url_for("cooperatives.accreditation_list"))
-    state = STATES[accreditation.state_on(services.today())]
+    state = STATES[accreditation.state_on(clock.today())]
     page = render_template(
         "cooperatives/accreditation.html", form=form, accreditation=accreditation, state=state
     )

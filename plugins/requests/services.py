@@ -7,7 +7,7 @@ import hmac
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from condiviso.accounts.roles import Role
 from condiviso.audit.services import record_access
+from condiviso.clock import utcnow
 from condiviso.errors import Conflict, InvalidInput, NotFound
 from condiviso.extensions import db
 from condiviso.legal.services import current_version
@@ -32,10 +33,6 @@ from plugins.requests.models import OPEN, TRANSITIONS, Request, RequestEvent, Re
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 RECORD = "requests.request"
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _label(user) -> str:
@@ -244,7 +241,9 @@ def inbox(
             )
         )
     if filters.older_than_days is not None:
-        query = query.where(Request.created_at <= _now() - timedelta(days=filters.older_than_days))
+        query = query.where(
+            Request.created_at <= utcnow() - timedelta(days=filters.older_than_days)
+        )
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
     rows = db.session.scalars(
         query.order_by(Request.created_at.desc(), Request.id.desc())

@@ -9,6 +9,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from condiviso import clock
 from condiviso.accounts.forms import ConfirmForm
 from condiviso.accounts.roles import allow
 from condiviso.errors import Conflict, InvalidInput, NotFound
@@ -26,14 +27,14 @@ def _chosen_point(points: list[SocialPoint]) -> SocialPoint | None:
         if found is None:
             abort(404)
         return found
-    weekday = services.local_now().weekday()
+    weekday = clock.local_now().weekday()
     me = _user().id
     on_duty = [p for p in points if any(d.user_id == me and d.weekday == weekday for d in p.duties)]
     return (on_duty or points or [None])[0]
 
 
 def _chosen_day() -> date:
-    today = services.local_now().date()
+    today = clock.local_now().date()
     try:
         day = date.fromisoformat(request.values.get("giorno", "")[:10])
     except ValueError:
@@ -55,7 +56,7 @@ def _day_page(walk_in_errors: dict | None = None, status: int = 200):
     points = desks.points()
     point = _chosen_point(points)
     the_day = _chosen_day()
-    today = services.local_now().date()
+    today = clock.local_now().date()
     return render_template(
         "social_point/day.html",
         points=points,
@@ -97,7 +98,7 @@ def walk_in():
     except Conflict as error:
         return _day_page({"_schema": [error.message]}, 409)
     flash(_("Accesso registrato."), "success")
-    return redirect(_day_url(point, services.local_now().date()))
+    return redirect(_day_url(point, clock.local_now().date()))
 
 
 ACTIONS = {

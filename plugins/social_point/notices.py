@@ -15,8 +15,8 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vText
 
+from condiviso import clock
 from condiviso.extensions import db
-from condiviso.i18n import district_zone
 from condiviso.mail.delivery import Attachment, send_mail
 from condiviso.tenancy import current_tenant
 from condiviso.urls import tenant_host, tenant_url
@@ -46,7 +46,7 @@ def calendar_file(booking: Booking) -> bytes:
     cancellation lets a calendar app update the one entry instead of adding another."""
     tenant = current_tenant()
     point = booking.point
-    zone = district_zone()
+    zone = clock.district_zone()
     start = datetime.combine(booking.day, booking.start, tzinfo=zone)
     cancelled = booking.status == BookingStatus.CANCELLED.value
     calendar = Calendar()
@@ -126,9 +126,8 @@ def send_reminders(now: datetime | None = None) -> int:
     """Remind everyone with an appointment tomorrow, once: each booking is claimed by an
     UPDATE that only one run can win (`reminder_sent_at` still empty), so running the job
     twice, or in two workers at once, sends each reminder once. Returns how many were sent."""
-    from plugins.social_point.services import local_now
 
-    tomorrow = (now or local_now()).date() + timedelta(days=1)
+    tomorrow = (now or clock.local_now()).date() + timedelta(days=1)
     due = db.session.scalars(
         sa.select(Booking.id).where(
             Booking.day == tomorrow,

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from condiviso import clock
 from condiviso.accounts.forms import ConfirmForm
 from condiviso.accounts.roles import Audience, Role, allow
 from condiviso.accounts.services import find_by_username
@@ -39,7 +40,7 @@ def is_staff() -> bool:
 
 def _first_day() -> date:
     """The first day shown (`?dal=2026-12-03`), never before today."""
-    today = services.local_now().date()
+    today = clock.local_now().date()
     try:
         asked = date.fromisoformat(request.args.get("dal", "")[:10])
     except ValueError:
@@ -67,7 +68,7 @@ def slot_page(point: SocialPoint, slot_link, moving: Booking | None = None):
     by_day: dict[date, list[services.Slot]] = {}
     for slot in services.free_slots(point, first, last):
         by_day.setdefault(slot.day, []).append(slot)
-    today = services.local_now().date()
+    today = clock.local_now().date()
     return render_template(
         "social_point/point.html",
         point=point,
@@ -191,7 +192,7 @@ def _booked(booking: Booking):
 @blueprint.get("/i-miei-appuntamenti")
 @allow(Audience.SIGNED_IN)
 def my_bookings():
-    today = services.local_now().date()
+    today = clock.local_now().date()
     items = records.citizen_bookings(_user().id)
     upcoming = [b for b in reversed(items) if b.day >= today and b.status == "booked"]
     past = [b for b in items if b not in upcoming]

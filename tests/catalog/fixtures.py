@@ -6,12 +6,12 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
+from condiviso.clock import today
 from condiviso.extensions import db
 from condiviso.tenancy import tenant_context
 from condiviso.territory.models import Comune
 from plugins.catalog.services import save_service, set_status
 from plugins.cooperatives.models import Accreditation, Category, Cooperative
-from plugins.cooperatives.services import today
 from tests.helpers import comune, provision
 
 SERVICES = [

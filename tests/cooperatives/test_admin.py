@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from condiviso import clock
 from condiviso.extensions import db
 from plugins.cooperatives import services
 from tests.accounts.flows import post_form
@@ -216,7 +217,7 @@ def test_accreditations_are_recorded_shown_with_their_state_and_ended(app, distr
         ).id
         category = services.create_category({"slug": "anziani", "name": "Anziani"}).id
         db.session.commit()
-        today = services.today()
+        today = clock.today()
     base = {"cooperative_id": str(cooperative), "category_id": str(category)}
     for comune, start, end in [
         ("012127", today - timedelta(days=10), ""),

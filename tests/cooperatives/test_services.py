@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from condiviso import clock
 from condiviso.errors import InvalidInput
 from condiviso.extensions import db
 from plugins.cooperatives import services
@@ -91,7 +92,7 @@ def test_an_accreditation_is_valid_from_its_first_to_its_last_day(app, district,
 
 def test_without_a_day_validity_is_today_in_the_district(app, district, network):
     with inside(app, district):
-        today = services.today()
+        today = clock.today()
     accredit(app, district, network, "012127", today - timedelta(days=30), today)
     accredit(app, district, network, "012044", today - timedelta(days=60), today - timedelta(1))
     accredit(app, district, network, "012136", today + timedelta(days=1), None)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from condiviso import clock
 from condiviso.districts.definitions import apply_definition
 from condiviso.errors import InvalidInput
 from condiviso.extensions import db
@@ -37,7 +38,7 @@ def test_the_tradate_sample_has_desks_staffed_by_the_sample_operator(app, host_c
             (operator,) = [u for u in desks.operators() if u.id in operators]
             assert operator.email == "operatore@tradate.example.org"
             assert sorted({d.weekday for d in tradate.duties}) == [0, 2, 4]
-            first = services.local_now().date()
+            first = clock.local_now().date()
             assert services.free_slots(tradate, first, first + timedelta(days=31))
     page = host_client(f"tradate.{PLATFORM_DOMAIN}").get("/social-point")
     assert "Social Point di Venegono Superiore (esempio)" in page.text

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from condiviso import clock
 from condiviso.extensions import db
 from condiviso.tenancy import tenant_context
 from plugins.social_point import desks, services
@@ -44,7 +45,7 @@ def test_no_social_point_form_answers_500_or_changes_anything(app):
     point_id = desk_open_every_day(app, SLUG, ids["operator"])
     with app.app_context(), tenant_context(SLUG):
         point = db.session.get(SocialPoint, point_id)
-        desks.add_closure(point, services.local_now().date().replace(year=2099), "Chiuso")
+        desks.add_closure(point, clock.local_now().date().replace(year=2099), "Chiuso")
         booking = services.book(point, _next_slot(point), "phone", services.Who(ids["citizen"]))
         guest = services.book(
             point, _next_slot(point), "phone", services.Who(None, "Ospite", "333 1234567")
@@ -113,7 +114,7 @@ def test_no_social_point_form_answers_500_or_changes_anything(app):
 
 
 def _next_slot(point) -> str:
-    today = services.local_now().date()
+    today = clock.local_now().date()
     from datetime import timedelta
 
     return services.free_slots(point, today + timedelta(days=3), today + timedelta(days=9))[0].key

@@ -36,11 +36,11 @@ from condiviso.accounts.services import (
     find_user,
     get_user,
     normalize_email,
-    now,
     record_consent,
     verification_url,
 )
 from condiviso.audit.services import record_access
+from condiviso.clock import utcnow
 from condiviso.errors import CondivisoError, InvalidInput, NotFound
 from condiviso.extensions import db
 from condiviso.legal.services import current_version
@@ -121,7 +121,7 @@ def _live_codes(user_id: int) -> list[ActivationCode]:
                 ActivationCode.user_id == user_id,
                 ActivationCode.used_at.is_(None),
                 ActivationCode.revoked_at.is_(None),
-                ActivationCode.expires_at > now(),
+                ActivationCode.expires_at > utcnow(),
             )
         )
     )
@@ -132,14 +132,14 @@ def issue_code(user: User, operator: User | None) -> str:
     if not may_get_code(user):
         raise NotFound(_("La persona che cerchi non esiste."))
     for earlier in _live_codes(user.id):
-        earlier.revoked_at = now()
+        earlier.revoked_at = utcnow()
     code = new_code()
     db.session.add(
         ActivationCode(
             user_id=user.id,
             code_digest=_digest(user.id, code),
             issued_by_id=operator.id if operator is not None else None,
-            expires_at=now() + CODE_VALID_FOR,
+            expires_at=utcnow() + CODE_VALID_FOR,
         )
     )
     return code
@@ -402,10 +402,10 @@ def activate(username: str, code: str, password: str) -> User:
     problems = password_problems(password, email=user.email, name=user.full_name)
     if problems:
         raise InvalidInput({"password": problems})
-    match.used_at = now()
+    match.used_at = utcnow()
     user.password_hash = hash_password(password)
-    user.activated_at = user.activated_at or now()
+    user.activated_at = user.activated_at or utcnow()
     user.session_version += 1  # whoever was signed in with the old password is signed out
-    user.last_login_at = now()
+    user.last_login_at = utcnow()
     db.session.commit()
     return user

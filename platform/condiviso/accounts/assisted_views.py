@@ -21,6 +21,7 @@ from condiviso.accounts.forms import ActivationForm, AssistedRegistrationForm, C
 from condiviso.accounts.phones import display_phone
 from condiviso.accounts.roles import Audience, Role, allow
 from condiviso.accounts.throttle import ACTIVATION, SignInThrottle
+from condiviso.clock import utcnow
 from condiviso.errors import InvalidInput
 from condiviso.forms import attach_errors, invalid, select_choices
 from condiviso.i18n import LOCALE_SESSION_KEY
@@ -146,7 +147,7 @@ def welcome(user_id: int):
         activation_url=assisted.activation_url(),
         operator=current_user.full_name,
         help_lines=_help_lines(citizen),
-        today=services.now(),
+        today=utcnow(),
         confirm=ConfirmForm(),
     )
     return response, 200, {"Cache-Control": "no-store"}

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from condiviso.accounts.models import ActivationCode, Consent, User
 from condiviso.accounts.passwords import verify_password
-from condiviso.accounts.services import now
+from condiviso.clock import utcnow
 from condiviso.errors import InvalidInput
 from condiviso.extensions import db
 from condiviso.plugins import tenant_hook
@@ -38,7 +38,7 @@ def anonymize(user: User) -> None:
     user.password_hash = None
     user.email_verified_at = None
     user.activated_at = None
-    user.deleted_at = now()
+    user.deleted_at = utcnow()
     user.session_version += 1
     user.grants.clear()
     db.session.execute(sa.delete(Consent).where(Consent.user_id == user.id))

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy_utils import EmailType
 
 from condiviso.accounts.roles import Role
+from condiviso.clock import utcnow
 from condiviso.extensions import db
-from condiviso.tenancy.models import utcnow
 
 
 class User(db.Model):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,6 +25,7 @@ from condiviso.accounts.passwords import (
 )
 from condiviso.accounts.phones import is_email, normalize_phone
 from condiviso.accounts.roles import Role
+from condiviso.clock import utcnow
 from condiviso.errors import CondivisoError, InvalidInput
 from condiviso.extensions import db
 from condiviso.jobs import enqueue, job
@@ -71,10 +71,6 @@ class InvalidLink(CondivisoError):
 
     def __init__(self) -> None:
         super().__init__(_("Il collegamento non è valido o è scaduto. Puoi chiederne uno nuovo."))
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def normalize_email(email: str) -> str:
@@ -359,15 +355,15 @@ def confirm_address(token: str, password: str | None = None) -> User:
             raise InvalidInput({"password": [_("Scegli una password.")]})
         check_new_password(password, user.email, user.full_name)
         _new_password(user, password)
-        user.email_verified_at = now()
+        user.email_verified_at = utcnow()
     elif link.address != user.email:
         if find_user(link.address) is not None:
             raise InvalidLink()
         user.email = link.address
-        user.email_verified_at = user.email_verified_at or now()
+        user.email_verified_at = user.email_verified_at or utcnow()
         user.session_version += 1
     else:
-        user.email_verified_at = user.email_verified_at or now()
+        user.email_verified_at = user.email_verified_at or utcnow()
     db.session.commit()
     return user
 
@@ -386,7 +382,7 @@ def authenticate(username: str, password: str) -> User:
         raise EmailNotVerified(user.email or "")
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.last_login_at = now()
+    user.last_login_at = utcnow()
     db.session.commit()
     return user
 
@@ -448,7 +444,7 @@ def _new_password(user: User, password: str) -> None:
             ActivationCode.used_at.is_(None),
             ActivationCode.revoked_at.is_(None),
         )
-        .values(revoked_at=now())
+        .values(revoked_at=utcnow())
     )
 
 
@@ -457,7 +453,7 @@ def reset_password(token: str, password: str) -> User:
     check_new_password(password, user.email, user.full_name)
     _new_password(user, password)
     # Whoever can read the mailbox owns the address: the link also confirms it.
-    user.email_verified_at = user.email_verified_at or now()
+    user.email_verified_at = user.email_verified_at or utcnow()
     db.session.commit()
     return user
 

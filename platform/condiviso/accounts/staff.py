@@ -20,8 +20,8 @@ from condiviso.accounts.services import (
     check_new_password,
     find_user,
     normalize_email,
-    now,
 )
+from condiviso.clock import utcnow
 from condiviso.errors import Conflict, InvalidInput, NotFound
 from condiviso.extensions import db
 from condiviso.mail.delivery import send_mail
@@ -85,7 +85,7 @@ def invite(
     email = normalize_email(email)
     scope = clean_scope(role, scope.get("comuni"), scope.get("cooperative"))
     for earlier in pending_invitations(email=email, role=role):
-        earlier.revoked_at = now()
+        earlier.revoked_at = utcnow()
     token = secrets.token_urlsafe(32)
     invitation = Invitation(
         email=email,
@@ -94,7 +94,7 @@ def invite(
         token_hash=_digest(token),
         invited_by_id=inviter.id if inviter else None,
         invited_by_label=inviter_label,
-        expires_at=now() + timedelta(days=current_app.config["INVITATION_DAYS"]),
+        expires_at=utcnow() + timedelta(days=current_app.config["INVITATION_DAYS"]),
     )
     db.session.add(invitation)
     db.session.commit()
@@ -116,7 +116,7 @@ def pending_invitations(email: str | None = None, role: str | None = None) -> li
         .where(
             Invitation.accepted_at.is_(None),
             Invitation.revoked_at.is_(None),
-            Invitation.expires_at > now(),
+            Invitation.expires_at > utcnow(),
         )
         .order_by(Invitation.created_at.desc())
     )
@@ -136,7 +136,7 @@ def invitation_for(token: str) -> Invitation:
         invitation is None
         or invitation.accepted_at
         or invitation.revoked_at
-        or invitation.expires_at <= now()
+        or invitation.expires_at <= utcnow()
     ):
         raise InvalidLink()
     return invitation
@@ -179,12 +179,12 @@ def accept_invitation(token: str, full_name: str | None, password: str | None) -
             user.session_version += 1
         user.full_name = full_name.strip()
         user.password_hash = hash_password(password)
-        user.email_verified_at = now()
+        user.email_verified_at = utcnow()
     held = {(g.role, g.comune_id, g.cooperative_id) for g in user.grants}
     for grant in _grants(invitation, user):
         if (grant.role, grant.comune_id, grant.cooperative_id) not in held:
             user.grants.append(grant)
-    invitation.accepted_at = now()
+    invitation.accepted_at = utcnow()
     db.session.commit()
     return user
 
@@ -239,5 +239,5 @@ def revoke_invitation(invitation_id: int) -> None:
     invitation = db.session.get(Invitation, invitation_id)
     if invitation is None or invitation.accepted_at or invitation.revoked_at:
         raise NotFound(_("Questo invito non è più in attesa."))
-    invitation.revoked_at = now()
+    invitation.revoked_at = utcnow()
     db.session.commit()

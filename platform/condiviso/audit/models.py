@@ -7,8 +7,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from condiviso.clock import utcnow
 from condiviso.extensions import db
-from condiviso.tenancy.models import utcnow
 
 
 class AccessAudit(db.Model):
