@@ -1,5 +1,6 @@
-"""What every HTML form shares: service errors shown on their fields, and the status code of a
-form sent back with errors."""
+"""What every HTML form shares: a form that is only its CSRF token, the message for a form that
+expired, service errors shown on their fields, and the status code of a form sent back with
+errors."""
 
 from __future__ import annotations
 
@@ -21,6 +22,19 @@ NO_CONTROL_CHARACTERS = Regexp(
 NO_CONTROL_CHARACTERS_IN_TEXT = Regexp(
     r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$", message=_l("Il testo contiene caratteri non ammessi.")
 )
+
+
+class ConfirmForm(FlaskForm):
+    """A form with nothing but its CSRF token (sign out, revoke, confirm)."""
+
+
+# A form whose CSRF token expired or is missing: nothing was done.
+FORM_EXPIRED = _l("Il modulo è scaduto: ricarica la pagina e riprova.")
+
+
+def expired_form() -> dict[str, list[str]]:
+    """`FORM_EXPIRED` as a form's errors, at the top of the form."""
+    return {"_schema": [str(FORM_EXPIRED)]}
 
 
 def attach_errors(form: FlaskForm, error: InvalidInput) -> None:

@@ -7,13 +7,19 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from condiviso.accounts.forms import ConfirmForm
-from condiviso.accounts.roles import Role, allow
-from condiviso.errors import InvalidInput
-from condiviso.extensions import db
-from condiviso.plugins import enablement
-from condiviso.schema_forms import build_form, parse_form
-from condiviso.tenancy import current_tenant
+from condiviso.plugin_api import (
+    FORM_EXPIRED,
+    ConfirmForm,
+    InvalidInput,
+    Role,
+    allow,
+    build_form,
+    current_tenant,
+    db,
+    expired_form,
+    parse_form,
+    set_plugin,
+)
 from plugins.branding.schemas import BrandingSettings
 from plugins.branding.services import logo_problems, store_logo
 from plugins.branding.views import blueprint
@@ -47,11 +53,9 @@ def save_settings():
     submitted = parse_form(BrandingSettings(), request.form)
     current = dict(current_tenant().plugins.get(NAME, {}))
     if not ConfirmForm().validate_on_submit():
-        return _page(
-            {"_schema": [_("Il modulo è scaduto: ricarica la pagina e riprova.")]}, submitted, 400
-        )
+        return _page(expired_form(), submitted, 400)
     try:
-        enablement.set_plugin(
+        set_plugin(
             current_tenant().slug, NAME, _actor(), True, {**submitted, "logo": current.get("logo")}
         )
     except InvalidInput as error:
@@ -66,7 +70,7 @@ def upload_logo():
     current = dict(current_tenant().plugins.get(NAME, {}))
     upload = request.files.get("logo")
     if not ConfirmForm().validate_on_submit():
-        problems = [_("Il modulo è scaduto: ricarica la pagina e riprova.")]
+        problems = [FORM_EXPIRED]
     elif upload is None or not upload.filename:
         problems = [_("Scegli il file del logo.")]
     else:
@@ -76,9 +80,7 @@ def upload_logo():
         return _page({"logo": problems}, current, 400)
     asset = store_logo(data, upload.filename)
     db.session.commit()
-    enablement.set_plugin(
-        current_tenant().slug, NAME, _actor(), True, {**current, "logo": asset.sha256}
-    )
+    set_plugin(current_tenant().slug, NAME, _actor(), True, {**current, "logo": asset.sha256})
     flash(_("Logo aggiornato."), "success")
     return redirect(url_for("branding.settings"))
 
@@ -88,8 +90,6 @@ def upload_logo():
 def remove_logo():
     if ConfirmForm().validate_on_submit():
         current = dict(current_tenant().plugins.get(NAME, {}))
-        enablement.set_plugin(
-            current_tenant().slug, NAME, _actor(), True, {**current, "logo": None}
-        )
+        set_plugin(current_tenant().slug, NAME, _actor(), True, {**current, "logo": None})
         flash(_("Logo rimosso."), "success")
     return redirect(url_for("branding.settings"))

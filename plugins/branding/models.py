@@ -7,8 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from condiviso.clock import utcnow
-from condiviso.extensions import db
+from condiviso.plugin_api import db, utcnow
 
 
 class BrandingAsset(db.Model):

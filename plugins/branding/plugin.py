@@ -9,9 +9,7 @@ from typing import Any
 from flask import url_for
 from flask_babel import gettext as _
 
-from condiviso.accounts.roles import Role
-from condiviso.plugins import NavEntry, hookimpl
-from condiviso.tenancy import TenantInfo
+from condiviso.plugin_api import NavEntry, Role, TenantInfo, hookimpl
 from plugins.branding import admin_views  # noqa: F401  (registers its routes)
 from plugins.branding.models import BrandingAsset
 from plugins.branding.schemas import DEFAULT_PRIMARY_COLOR, BrandingSettings

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 
-from condiviso.validation import Schema
+from condiviso.plugin_api import Schema
 from plugins.branding.contrast import AA_NORMAL_TEXT, contrast_ratio
 
 DEFAULT_PRIMARY_COLOR = "#0066cc"

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from condiviso.extensions import db
-from condiviso.files import image_problems, storable_image, store_content
+from condiviso.plugin_api import db, image_problems, storable_image, store_content
 from plugins.branding.models import BrandingAsset
 
 MAX_LOGO_BYTES = 1024 * 1024

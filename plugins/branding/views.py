@@ -6,9 +6,7 @@ import re
 
 from flask import Blueprint, abort, render_template
 
-from condiviso.accounts.roles import Audience, allow
-from condiviso.files import serve_content
-from condiviso.tenancy import current_tenant
+from condiviso.plugin_api import Audience, allow, current_tenant, serve_content
 from plugins.branding.contrast import contrast_ratio
 from plugins.branding.services import FOLDER, find_logo
 

@@ -6,21 +6,15 @@ answers "who else looked", and the person is its reader."""
 from __future__ import annotations
 
 from flask import abort, render_template
-from flask_login import current_user
 
-from condiviso.accounts.roles import Audience, allow
-from condiviso.errors import NotFound
+from condiviso.plugin_api import Audience, NotFound, allow, signed_in_user
 from plugins.care_plans import forms, services
 from plugins.care_plans.views import blueprint, pdf_response
 
 
-def _user():
-    return current_user._get_current_object()
-
-
 def _own_plan(plan_id: int):
     try:
-        return services.my_plan(_user(), plan_id)
+        return services.my_plan(signed_in_user(), plan_id)
     except NotFound:
         abort(404)
 
@@ -30,7 +24,7 @@ def _own_plan(plan_id: int):
 def my_plans():
     return render_template(
         "care_plans/my_plans.html",
-        plans=services.plans_of(_user().id),
+        plans=services.plans_of(signed_in_user().id),
         statuses=forms.STATUSES,
     )
 
@@ -55,7 +49,7 @@ def my_plan_document(plan_id: int):
 @blueprint.get("/i-miei-dati-sociali")
 @allow(Audience.SIGNED_IN)
 def my_records():
-    user = _user()
+    user = signed_in_user()
     return render_template(
         "care_plans/my_records.html",
         intakes=services.intakes_of(user.id),

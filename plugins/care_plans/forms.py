@@ -13,10 +13,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from condiviso.clock import today
-from condiviso.errors import InvalidInput
-from condiviso.extensions import db
-from condiviso.validation import CONTROL_CHARACTERS, clean_text
+from condiviso.plugin_api import CONTROL_CHARACTERS, InvalidInput, clean_text, db, today
 from plugins.care_plans.models import Area, Funding, Level, PlanStatus
 from plugins.catalog.finding import visible_services
 from plugins.catalog.models import Service

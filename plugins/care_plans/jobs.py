@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from condiviso.jobs import job
+from condiviso.plugin_api import job
 from plugins.care_plans.reminders import REVIEW_REMINDERS, send_review_reminders
 
 

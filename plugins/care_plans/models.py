@@ -16,9 +16,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from condiviso.clock import utcnow
-from condiviso.encryption.sealed import EncryptedText
-from condiviso.extensions import db
+from condiviso.plugin_api import EncryptedText, db, utcnow
 
 # Part of the key of every encrypted column below: renaming it would make their text unreadable.
 SEALED_PURPOSE = "care_plans:intake"

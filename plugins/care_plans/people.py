@@ -13,11 +13,7 @@ import re
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from condiviso.accounts.models import RoleGrant, User
-from condiviso.accounts.phones import normalize_phone
-from condiviso.accounts.roles import Role
-from condiviso.errors import NotFound
-from condiviso.extensions import db
+from condiviso.plugin_api import NotFound, Role, RoleGrant, User, db, normalize_phone
 from plugins.care_plans.models import LARGEST_ID
 
 QUERY_MAX = 100

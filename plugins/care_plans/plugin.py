@@ -6,9 +6,7 @@ from pathlib import Path
 
 from flask_babel import gettext as _
 
-from condiviso.accounts.roles import Role
-from condiviso.plugins import NavEntry, hookimpl
-from condiviso.tenancy import TenantInfo
+from condiviso.plugin_api import NavEntry, Role, TenantInfo, hookimpl
 from plugins.care_plans import citizen_views  # noqa: F401  (registers the citizen's pages)
 from plugins.care_plans.models import CarePlan, Intake, PlanItem
 from plugins.care_plans.reminders import REVIEW_REMINDERS

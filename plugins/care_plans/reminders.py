@@ -13,11 +13,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from condiviso.clock import today
-from condiviso.extensions import db
-from condiviso.mail.delivery import send_mail
-from condiviso.tenancy import current_tenant
-from condiviso.urls import tenant_url
+from condiviso.plugin_api import current_tenant, db, send_mail, tenant_url, today
 from plugins.care_plans.models import CarePlan, PlanStatus
 from plugins.care_plans.schemas import DEFAULT_REMINDER_DAYS
 

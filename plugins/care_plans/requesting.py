@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
-from condiviso.errors import Conflict
-from condiviso.extensions import db
+from condiviso.plugin_api import Conflict, db
 from plugins.care_plans.models import REQUESTABLE, CarePlan, PlanItem, PlanStatus
 from plugins.care_plans.services import audit_change, check_staff
 from plugins.catalog.finding import visible_services

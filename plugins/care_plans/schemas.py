@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 
-from condiviso.validation import Schema
+from condiviso.plugin_api import Schema
 
 DEFAULT_REMINDER_DAYS = 7
 

@@ -14,14 +14,19 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from condiviso.accounts.assisted import ACCOUNT_RECORDS
-from condiviso.accounts.roles import Role
-from condiviso.audit.models import AccessAudit
-from condiviso.audit.services import accesses, record_access
-from condiviso.database.session import TenantSuspended
-from condiviso.errors import Conflict, InvalidInput, NotFound
-from condiviso.extensions import db
-from condiviso.tenancy import current_tenant
+from condiviso.plugin_api import (
+    ACCOUNT_RECORDS,
+    AccessAudit,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    Role,
+    TenantSuspended,
+    accesses,
+    current_tenant,
+    db,
+    record_access,
+)
 from plugins.care_plans import forms
 from plugins.care_plans.models import (
     EDITABLE_ITEMS,

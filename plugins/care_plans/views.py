@@ -19,28 +19,25 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user
 
-from condiviso.accounts.forms import ConfirmForm
-from condiviso.accounts.roles import allow
-from condiviso.clock import today
-from condiviso.errors import CondivisoError, InvalidInput, NotFound
-from condiviso.extensions import db
-from condiviso.tenancy import current_tenant
+from condiviso.plugin_api import (
+    CondivisoError,
+    ConfirmForm,
+    InvalidInput,
+    NotFound,
+    allow,
+    current_tenant,
+    db,
+    expired_form,
+    signed_in_user,
+    today,
+)
 from plugins.care_plans import forms, people, requesting, services
 from plugins.care_plans.documents import pdf_filename, plan_pdf
 from plugins.care_plans.models import EDITABLE_ITEMS, REQUESTABLE, TRANSITIONS, PlanStatus
 
 blueprint = Blueprint("care_plans", __name__, template_folder="templates")
 CARE_STAFF = services.CARE_STAFF
-
-
-def _expired() -> dict[str, list[str]]:
-    return {"_schema": [_("Il modulo è scaduto: ricarica la pagina e riprova.")]}
-
-
-def _user():
-    return current_user._get_current_object()
 
 
 def _found(load, *args):
@@ -59,7 +56,7 @@ def _save(save: Callable[[], Any]) -> tuple[Any, dict[str, list[str]]]:
     """Run `save` for a form sent with a valid token: (what it returned, {}), or (None, the
     errors) with nothing saved."""
     if not _submitted():
-        return None, _expired()
+        return None, expired_form()
     try:
         return save(), {}
     except InvalidInput as error:
@@ -81,7 +78,7 @@ def search():
 @allow(*CARE_STAFF)
 def citizen_file(user_id: int):
     citizen = _found(people.get_citizen, user_id)
-    intakes, plans = services.citizen_file(_user(), citizen)
+    intakes, plans = services.citizen_file(signed_in_user(), citizen)
     return render_template(
         "care_plans/file.html",
         citizen=citizen,
@@ -121,7 +118,9 @@ def new_intake(user_id: int):
     citizen = _found(people.get_citizen, user_id)
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        intake, errors = _save(lambda: services.record_intake(_user(), citizen, request.form))
+        intake, errors = _save(
+            lambda: services.record_intake(signed_in_user(), citizen, request.form)
+        )
         if not errors:
             flash(_("Colloquio registrato."), "success")
             return redirect(url_for("care_plans.intake", intake_id=intake.id))
@@ -132,11 +131,13 @@ def new_intake(user_id: int):
 @blueprint.route("/admin/piani/colloqui/<int:intake_id>", methods=["GET", "POST"])
 @allow(*CARE_STAFF)
 def intake(intake_id: int):
-    record = _found(services.staff_intake, _user(), intake_id)
+    record = _found(services.staff_intake, signed_in_user(), intake_id)
     citizen = _found(people.get_citizen, record.citizen_user_id)
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        _saved, errors = _save(lambda: services.update_intake(_user(), record, request.form))
+        _saved, errors = _save(
+            lambda: services.update_intake(signed_in_user(), record, request.form)
+        )
         if not errors:
             flash(_("Colloquio aggiornato."), "success")
             return redirect(url_for("care_plans.intake", intake_id=intake_id))
@@ -153,7 +154,7 @@ def new_plan(user_id: int):
     citizen = _found(people.get_citizen, user_id)
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        plan, errors = _save(lambda: services.start_plan(_user(), citizen, request.form))
+        plan, errors = _save(lambda: services.start_plan(signed_in_user(), citizen, request.form))
         if not errors:
             flash(_("Piano creato in bozza: ora aggiungi i servizi."), "success")
             return redirect(url_for("care_plans.plan", plan_id=plan.id))
@@ -210,19 +211,21 @@ def _action_failed(plan, error: CondivisoError):
         if isinstance(error, InvalidInput)
         else [error.message]
     )
-    return _plan_page(services.staff_plan(_user(), plan.id), error.status, action_errors=messages)
+    return _plan_page(
+        services.staff_plan(signed_in_user(), plan.id), error.status, action_errors=messages
+    )
 
 
 @blueprint.route("/admin/piani/<int:plan_id>", methods=["GET", "POST"])
 @allow(*CARE_STAFF)
 def plan(plan_id: int):
-    record = _found(services.staff_plan, _user(), plan_id)
+    record = _found(services.staff_plan, signed_in_user(), plan_id)
     if request.method == "GET":
         return _plan_page(record)
     if not _submitted():
-        return _plan_page(record, 400, plan_values=request.form, plan_errors=_expired())
+        return _plan_page(record, 400, plan_values=request.form, plan_errors=expired_form())
     try:
-        services.update_plan(_user(), record, request.form)
+        services.update_plan(signed_in_user(), record, request.form)
     except InvalidInput as error:
         db.session.rollback()
         return _plan_page(record, 400, plan_values=request.form, plan_errors=error.errors)
@@ -235,14 +238,14 @@ def plan(plan_id: int):
 @blueprint.post("/admin/piani/<int:plan_id>/servizi")
 @allow(*CARE_STAFF)
 def add_item(plan_id: int):
-    record = _found(services.staff_plan, _user(), plan_id)
+    record = _found(services.staff_plan, signed_in_user(), plan_id)
     if not _submitted():
-        return _plan_page(record, 400, item_values=request.form, item_errors=_expired())
+        return _plan_page(record, 400, item_values=request.form, item_errors=expired_form())
     try:
-        services.add_item(_user(), record, request.form)
+        services.add_item(signed_in_user(), record, request.form)
     except InvalidInput as error:
         db.session.rollback()
-        record = services.staff_plan(_user(), plan_id)
+        record = services.staff_plan(signed_in_user(), plan_id)
         return _plan_page(record, 400, item_values=request.form, item_errors=error.errors)
     except CondivisoError as error:
         return _action_failed(record, error)
@@ -253,11 +256,11 @@ def add_item(plan_id: int):
 @blueprint.post("/admin/piani/<int:plan_id>/servizi/<int:item_id>/rimuovi")
 @allow(*CARE_STAFF)
 def remove_item(plan_id: int, item_id: int):
-    record = _found(services.staff_plan, _user(), plan_id)
+    record = _found(services.staff_plan, signed_in_user(), plan_id)
     if not _submitted():
-        return _plan_page(record, 400, action_errors=_expired()["_schema"])
+        return _plan_page(record, 400, action_errors=expired_form()["_schema"])
     try:
-        services.remove_item(_user(), record, item_id)
+        services.remove_item(signed_in_user(), record, item_id)
     except CondivisoError as error:
         return _action_failed(record, error)
     flash(_("Servizio tolto dal piano."), "success")
@@ -267,11 +270,11 @@ def remove_item(plan_id: int, item_id: int):
 @blueprint.post("/admin/piani/<int:plan_id>/stato")
 @allow(*CARE_STAFF)
 def change_status(plan_id: int):
-    record = _found(services.staff_plan, _user(), plan_id)
+    record = _found(services.staff_plan, signed_in_user(), plan_id)
     if not _submitted():
-        return _plan_page(record, 400, action_errors=_expired()["_schema"])
+        return _plan_page(record, 400, action_errors=expired_form()["_schema"])
     try:
-        services.change_status(_user(), record, request.form.get("status"))
+        services.change_status(signed_in_user(), record, request.form.get("status"))
     except CondivisoError as error:
         return _action_failed(record, error)
     flash(
@@ -284,11 +287,11 @@ def change_status(plan_id: int):
 @blueprint.post("/admin/piani/<int:plan_id>/richieste")
 @allow(*CARE_STAFF)
 def create_requests(plan_id: int):
-    record = _found(services.staff_plan, _user(), plan_id)
+    record = _found(services.staff_plan, signed_in_user(), plan_id)
     if not _submitted():
-        return _plan_page(record, 400, action_errors=_expired()["_schema"])
+        return _plan_page(record, 400, action_errors=expired_form()["_schema"])
     try:
-        outcome = requesting.create_requests(_user(), record)
+        outcome = requesting.create_requests(signed_in_user(), record)
     except CondivisoError as error:
         return _action_failed(record, error)
     if outcome.created:
@@ -322,4 +325,4 @@ def pdf_response(record):
 @blueprint.get("/admin/piani/<int:plan_id>/pdf")
 @allow(*CARE_STAFF)
 def plan_document(plan_id: int):
-    return pdf_response(_found(services.staff_plan, _user(), plan_id, "pdf"))
+    return pdf_response(_found(services.staff_plan, signed_in_user(), plan_id, "pdf"))

@@ -6,14 +6,20 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
-from condiviso.accounts.forms import ConfirmForm
-from condiviso.accounts.roles import Role, allow
-from condiviso.accounts.services import comuni_choices
-from condiviso.errors import InvalidInput, NotFound
-from condiviso.extensions import db
-from condiviso.forms import attach_errors, invalid
+from condiviso.plugin_api import (
+    FORM_EXPIRED,
+    ConfirmForm,
+    InvalidInput,
+    NotFound,
+    Role,
+    allow,
+    attach_errors,
+    comuni_choices,
+    db,
+    invalid,
+    signed_in_user,
+)
 from plugins.catalog import services
 from plugins.catalog.forms import PRICE_KINDS, PROVIDER_TYPES, ServiceForm, choices
 from plugins.catalog.views import blueprint
@@ -22,19 +28,15 @@ from plugins.cooperatives import services as network
 PUBLISHERS = (Role.DISTRICT_ADMIN, Role.COOPERATIVE_STAFF, Role.COMUNE_STAFF)
 
 
-def _user():
-    return current_user._get_current_object()
-
-
 def _service_or_404(service_id: int):
     try:
-        return services.editable_service(_user(), service_id)
+        return services.editable_service(signed_in_user(), service_id)
     except NotFound:
         abort(404)
 
 
 def _form(service=None) -> ServiceForm:
-    user = _user()
+    user = signed_in_user()
     form = ServiceForm(obj=service) if service is not None else ServiceForm()
     if service is not None and not form.is_submitted():
         form.comuni.data = [c.id for c in service.comuni]
@@ -63,7 +65,7 @@ def _form(service=None) -> ServiceForm:
 @blueprint.get("/admin/servizi")
 @allow(*PUBLISHERS)
 def admin_list():
-    rows = db.session.scalars(services.editable_services(_user())).all()
+    rows = db.session.scalars(services.editable_services(signed_in_user())).all()
     return render_template(
         "catalog/admin_list.html", services=rows, provider_labels=dict(PROVIDER_TYPES)
     )
@@ -86,7 +88,7 @@ def admin_create():
     form = _form()
     if form.validate_on_submit():
         try:
-            service = services.save_service(form.service_data(), _user())
+            service = services.save_service(form.service_data(), signed_in_user())
         except InvalidInput as error:
             db.session.rollback()
             attach_errors(form, error)
@@ -104,7 +106,7 @@ def admin_edit(service_id: int):
     form = _form(service)
     if form.validate_on_submit():
         try:
-            services.save_service(form.service_data(), _user(), service)
+            services.save_service(form.service_data(), signed_in_user(), service)
         except InvalidInput as error:
             db.session.rollback()
             service = _service_or_404(service_id)
@@ -119,10 +121,10 @@ def admin_edit(service_id: int):
 def _change_status(service_id: int, status: str, message: str):
     service = _service_or_404(service_id)
     if not ConfirmForm().validate_on_submit():
-        flash(_("Il modulo è scaduto: ricarica la pagina e riprova."), "danger")
+        flash(FORM_EXPIRED, "danger")
         return redirect(url_for("catalog.admin_edit", service_id=service_id))
     try:
-        services.set_status(service, status, _user())
+        services.set_status(service, status, signed_in_user())
     except InvalidInput as error:
         db.session.rollback()
         for messages in error.errors.values():
@@ -162,15 +164,15 @@ def admin_photo(service_id: int):
     form = _form(service)
     upload = request.files.get("photo")
     if not ConfirmForm().validate_on_submit():
-        form.form_errors.append(_("Il modulo è scaduto: ricarica la pagina e riprova."))
+        form.form_errors.append(FORM_EXPIRED)
         return _edit_page(form, service, 400)
     try:
         if request.form.get("remove"):
-            services.set_photo(service, None, _user())
+            services.set_photo(service, None, signed_in_user())
         elif upload is None or not upload.filename:
             raise InvalidInput({"photo": [_("Scegli il file della foto.")]})
         else:
-            services.set_photo(service, upload.read(services.MAX_PHOTO_BYTES + 1), _user())
+            services.set_photo(service, upload.read(services.MAX_PHOTO_BYTES + 1), signed_in_user())
     except InvalidInput as error:
         db.session.rollback()
         service = _service_or_404(service_id)

@@ -14,7 +14,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from condiviso.extensions import db
+from condiviso.plugin_api import db
 from plugins.catalog.models import Coverage, ProviderType, Service, service_comune
 from plugins.cooperatives.models import Accreditation
 

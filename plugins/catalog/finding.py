@@ -8,10 +8,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from condiviso.clock import today
-from condiviso.errors import NotFound
-from condiviso.extensions import db
-from condiviso.territory.models import Comune
+from condiviso.plugin_api import Comune, NotFound, db, today
 from plugins.catalog import coverage, search
 from plugins.catalog.models import (
     Delivery,

@@ -14,7 +14,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from condiviso.forms import NO_CONTROL_CHARACTERS, NO_CONTROL_CHARACTERS_IN_TEXT
+from condiviso.plugin_api import NO_CONTROL_CHARACTERS, NO_CONTROL_CHARACTERS_IN_TEXT
 
 PROVIDER_TYPES = [
     ("public", _l("Servizio pubblico del comune")),

@@ -11,9 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from condiviso.errors import InvalidInput
-from condiviso.extensions import db
-from condiviso.territory.models import Comune
+from condiviso.plugin_api import Comune, InvalidInput, db
 from plugins.catalog.models import PriceKind, ProviderType, Service, ServiceStatus
 from plugins.catalog.services import save_service, set_status
 from plugins.cooperatives.models import Category, Cooperative

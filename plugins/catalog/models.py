@@ -10,8 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from condiviso.clock import utcnow
-from condiviso.extensions import db
+from condiviso.plugin_api import db, utcnow
 
 
 class ProviderType(enum.StrEnum):

@@ -10,10 +10,16 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from condiviso.accounts.roles import Role
-from condiviso.errors import InvalidInput
-from condiviso.plugins import NavEntry, hookimpl
-from condiviso.tenancy import TenantInfo
+from condiviso.plugin_api import (
+    Comune,
+    InvalidInput,
+    NavEntry,
+    Role,
+    TenantInfo,
+    current_tenant_or_none,
+    db,
+    hookimpl,
+)
 from plugins.catalog import (
     admin_views,  # noqa: F401  (registers the staff pages)
     importer,
@@ -72,7 +78,6 @@ def condiviso_portal_home(tenant: TenantInfo):
 
 def _known(definition: Mapping[str, Any], source_dir: Path) -> dict[str, set[str]]:
     """Slugs and codes that exist now or that the same definition creates."""
-    from condiviso.tenancy import current_tenant_or_none
     from plugins.cooperatives.models import Category, Cooperative
 
     known = {
@@ -89,9 +94,6 @@ def _known(definition: Mapping[str, Any], source_dir: Path) -> dict[str, set[str
         except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
             pass  # the cooperatives plugin reports its own file's problems
     if current_tenant_or_none() is not None:
-        from condiviso.extensions import db
-        from condiviso.territory.models import Comune
-
         known["categories"] |= set(db.session.scalars(sa.select(Category.slug)))
         known["cooperatives"] |= set(db.session.scalars(sa.select(Cooperative.slug)))
         known["comuni"] |= set(db.session.scalars(sa.select(Comune.istat_code)))
@@ -119,7 +121,6 @@ def condiviso_import_definition(tenant: TenantInfo, section: Mapping[str, Any], 
 def condiviso_records_changed(tenant: TenantInfo, record_type: str, ids: list[int]):
     """Accreditations decide which services are covered; cooperatives' and categories' names
     are words services are found by."""
-    from condiviso.extensions import db
     from plugins.catalog import coverage, search
 
     if record_type == "cooperatives.accreditation":

@@ -22,7 +22,7 @@ import snowballstemmer
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from condiviso.extensions import db
+from condiviso.plugin_api import db
 from plugins.catalog.models import SearchWord, Service
 
 CONFIG = "condiviso_it"

@@ -13,11 +13,17 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from condiviso.accounts.roles import Role
-from condiviso.errors import InvalidInput, NotFound
-from condiviso.extensions import db
-from condiviso.territory.models import Comune
-from condiviso.validation import clean_text
+from condiviso.plugin_api import (
+    Comune,
+    InvalidInput,
+    NotFound,
+    Role,
+    clean_text,
+    db,
+    image_problems,
+    sniff_image_type,
+    store_content,
+)
 from plugins.catalog import coverage, search
 from plugins.catalog.models import (
     Delivery,
@@ -315,7 +321,6 @@ MAX_PHOTO_BYTES = 2 * 1024 * 1024
 
 def set_photo(service: Service, data: bytes | None, user) -> None:
     """Replace (or, with None, remove) a service's photo: PNG, JPEG or WebP up to 2 MB."""
-    from condiviso.files import image_problems, sniff_image_type, store_content
 
     if data is None:
         service.photo_sha256 = service.photo_type = None

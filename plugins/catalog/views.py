@@ -7,10 +7,14 @@ from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 from markupsafe import Markup
 
-from condiviso.accounts.roles import Audience, allow
-from condiviso.files import serve_content
-from condiviso.plugins import tenant_hook
-from condiviso.tenancy import current_tenant
+from condiviso.plugin_api import (
+    Audience,
+    allow,
+    comuni_choices,
+    current_tenant,
+    serve_content,
+    tenant_hook,
+)
 from plugins.catalog import finding, services
 from plugins.catalog.forms import DELIVERIES, PRICE_KINDS, PROVIDER_TYPES
 from plugins.cooperatives import services as network
@@ -47,7 +51,6 @@ def search():
     filters = _filters()
     page = max(1, min(_int_arg("pagina") or 1, 1000))
     results, total = finding.find_services(filters, page, PER_PAGE)
-    from condiviso.accounts.services import comuni_choices
 
     return render_template(
         "catalog/search.html",

@@ -8,9 +8,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from condiviso.clock import utcnow
-from condiviso.extensions import db
-from condiviso.territory.models import Comune
+from condiviso.plugin_api import Comune, db, utcnow
 
 
 class Category(db.Model):

@@ -21,11 +21,17 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 
-from condiviso.errors import InvalidInput, NotFound
-from condiviso.extensions import db
-from condiviso.tenancy import TenantStatus, find_tenant, tenant_context
-from condiviso.territory.models import Comune
-from condiviso.validation import Schema, flatten_errors
+from condiviso.plugin_api import (
+    Comune,
+    InvalidInput,
+    NotFound,
+    Schema,
+    TenantStatus,
+    db,
+    find_tenant,
+    flatten_errors,
+    tenant_context,
+)
 from plugins.cooperatives import services
 from plugins.cooperatives.models import Category, Cooperative
 from plugins.cooperatives.schemas import AccreditationFields, CategoryInput, CooperativeFields

@@ -9,9 +9,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from condiviso.accounts.roles import Role
-from condiviso.plugins import NavEntry, hookimpl
-from condiviso.tenancy import TenantInfo
+from condiviso.plugin_api import NavEntry, Role, TenantInfo, hookimpl
 from plugins.cooperatives.models import Accreditation, Category, Cooperative, CooperativeArea
 from plugins.cooperatives.network import import_network, validate_definition
 from plugins.cooperatives.views import blueprint

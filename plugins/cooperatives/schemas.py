@@ -18,8 +18,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 from stdnum.it import codicefiscale, iva
 
-from condiviso.static_files import category_icons
-from condiviso.validation import Schema, deliverable_email
+from condiviso.plugin_api import Schema, category_icons, deliverable_email
 
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 _ONE_LINE = r"^[^\x00-\x1f\x7f]*$"

@@ -17,13 +17,16 @@ import marshmallow as ma
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from condiviso import clock
-from condiviso.errors import InvalidInput, NotFound
-from condiviso.extensions import db
-from condiviso.plugins import tenant_hook
-from condiviso.tenancy import current_tenant
-from condiviso.territory.models import Comune
-from condiviso.validation import flatten_errors
+from condiviso.plugin_api import (
+    Comune,
+    InvalidInput,
+    NotFound,
+    current_tenant,
+    db,
+    flatten_errors,
+    tenant_hook,
+    today,
+)
 from plugins.cooperatives.models import Accreditation, Category, Cooperative
 from plugins.cooperatives.schemas import AccreditationInput, CategoryInput, CooperativeInput
 
@@ -127,7 +130,7 @@ def is_accredited(
         Accreditation.cooperative_id == cooperative_id,
         Accreditation.category_id == category_id,
         Accreditation.comune_id == comune_id,
-        valid_on(on or clock.today()),
+        valid_on(on or today()),
     )
     return db.session.scalar(query.limit(1)) is not None
 
@@ -137,7 +140,7 @@ def accredited_comuni(cooperative_id: int, category_id: int, on: date | None = N
     query = sa.select(Accreditation.comune_id).where(
         Accreditation.cooperative_id == cooperative_id,
         Accreditation.category_id == category_id,
-        valid_on(on or clock.today()),
+        valid_on(on or today()),
     )
     return set(db.session.scalars(query))
 

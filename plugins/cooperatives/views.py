@@ -11,12 +11,17 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
-from condiviso import clock
-from condiviso.accounts.roles import Role, allow
-from condiviso.errors import InvalidInput
-from condiviso.extensions import db
-from condiviso.forms import attach_errors, invalid, select_choices
-from condiviso.territory.services import list_comuni
+from condiviso.plugin_api import (
+    InvalidInput,
+    Role,
+    allow,
+    attach_errors,
+    db,
+    invalid,
+    list_comuni,
+    select_choices,
+    today,
+)
 from plugins.cooperatives import services
 from plugins.cooperatives.forms import (
     AccreditationForm,
@@ -157,9 +162,9 @@ def _accreditation_form(accreditation: Accreditation | None = None) -> Accredita
 @allow(Role.DISTRICT_ADMIN)
 def accreditation_list():
     """Every accreditation with its state today: in force, expired or not yet started."""
-    today = clock.today()
-    rows = [(a, STATES[a.state_on(today)]) for a in services.accreditations()]
-    return render_template("cooperatives/accreditations.html", rows=rows, today=today)
+    day = today()
+    rows = [(a, STATES[a.state_on(day)]) for a in services.accreditations()]
+    return render_template("cooperatives/accreditations.html", rows=rows, today=day)
 
 
 @blueprint.route("/admin/accreditamenti/nuovo", methods=["GET", "POST"])
@@ -185,7 +190,7 @@ def accreditation_edit(accreditation_id: int):
     if _saved(form, lambda values: services.update_accreditation(accreditation_id, values)):
         flash(_("Accreditamento salvato."), "success")
         return redirect(url_for("cooperatives.accreditation_list"))
-    state = STATES[accreditation.state_on(clock.today())]
+    state = STATES[accreditation.state_on(today())]
     page = render_template(
         "cooperatives/accreditation.html", form=form, accreditation=accreditation, state=state
     )

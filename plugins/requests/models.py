@@ -8,8 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from condiviso.clock import utcnow
-from condiviso.extensions import db
+from condiviso.plugin_api import db, utcnow
 
 
 class Status(enum.StrEnum):

@@ -7,9 +7,7 @@ from pathlib import Path
 from flask import url_for
 from flask_babel import gettext as _
 
-from condiviso.accounts.roles import Role
-from condiviso.plugins import NavEntry, hookimpl
-from condiviso.tenancy import TenantInfo
+from condiviso.plugin_api import NavEntry, Role, TenantInfo, hookimpl
 from plugins.requests.models import Request, RequestEvent, RequestMessage
 from plugins.requests.views import DESKS, blueprint
 

@@ -11,22 +11,27 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from condiviso.accounts.roles import Role
-from condiviso.audit.services import record_access
-from condiviso.clock import utcnow
-from condiviso.errors import Conflict, InvalidInput, NotFound
-from condiviso.extensions import db
-from condiviso.legal.services import current_version
-from condiviso.mail.delivery import send_mail
-from condiviso.tenancy import current_tenant
-from condiviso.tenancy.keys import derive_key
-from condiviso.territory.models import Comune
-from condiviso.urls import tenant_url
-from condiviso.validation import CONTROL_CHARACTERS, PHONE_NUMBER, clean_text
+from condiviso.plugin_api import (
+    CONTROL_CHARACTERS,
+    PHONE_NUMBER,
+    Comune,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    Role,
+    clean_text,
+    current_tenant,
+    current_version,
+    db,
+    district_key,
+    record_access,
+    send_mail,
+    tenant_url,
+    utcnow,
+)
 from plugins.catalog.models import ProviderType, Service
 from plugins.cooperatives.models import Cooperative
 from plugins.requests.models import OPEN, TRANSITIONS, Request, RequestEvent, RequestMessage, Status
@@ -58,7 +63,7 @@ def submission_key(token: str, user, filed_by=None) -> str:
     scope = f"user:{user.id}" if user is not None else "guest"
     if filed_by is not None:
         scope += "|filed-by-staff"  # never a scope the citizen's own form reaches
-    key = derive_key(current_app.config["SECRET_KEY"], "requests:submission", current_tenant().id)
+    key = district_key("requests:submission")
     return hmac.new(key, f"{scope}|{token}".encode(), hashlib.sha256).hexdigest()
 
 

@@ -6,22 +6,26 @@ import secrets
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
-from condiviso.accounts.forms import ConfirmForm
-from condiviso.accounts.roles import Audience, Role, allow
-from condiviso.errors import CondivisoError, InvalidInput, NotFound
-from condiviso.ratelimit import limited
+from condiviso.plugin_api import (
+    Audience,
+    CondivisoError,
+    ConfirmForm,
+    InvalidInput,
+    NotFound,
+    Role,
+    allow,
+    comuni_choices,
+    expired_form,
+    limited,
+    signed_in_user,
+)
 from plugins.catalog.finding import published_service
 from plugins.requests import services
 from plugins.requests.models import TRANSITIONS, Status
 
 blueprint = Blueprint("requests", __name__, template_folder="templates")
 DESKS = (Role.DISTRICT_ADMIN, Role.COOPERATIVE_STAFF, Role.COMUNE_STAFF)
-
-
-def _user():
-    return current_user._get_current_object() if current_user.is_authenticated else None
 
 
 @blueprint.route("/servizi/<slug>/richiedi", methods=["GET", "POST"])
@@ -33,11 +37,11 @@ def ask(slug: str):
     values = request.form if request.method == "POST" else {}
     if request.method == "POST":
         if not ConfirmForm().validate_on_submit():
-            errors["_schema"] = [_("Il modulo è scaduto: ricarica la pagina e riprova.")]
+            errors.update(expired_form())
         else:
             try:
                 created = services.create_request(
-                    service, _user(), request.form, request.form.get("submission", "")
+                    service, signed_in_user(), request.form, request.form.get("submission", "")
                 )
             except InvalidInput as error:
                 errors = error.errors
@@ -70,7 +74,9 @@ def sent(request_id: int, token: str):
 @allow(Audience.SIGNED_IN)
 def mine():
     return render_template(
-        "requests/mine.html", items=services.my_requests(_user()), label=services.status_label
+        "requests/mine.html",
+        items=services.my_requests(signed_in_user()),
+        label=services.status_label,
     )
 
 
@@ -78,17 +84,17 @@ def mine():
 @allow(Audience.SIGNED_IN)
 def my_request(request_id: int):
     try:
-        item = services.my_request(_user(), request_id)
+        item = services.my_request(signed_in_user(), request_id)
     except NotFound:
         abort(404)
     errors: dict[str, list[str]] = {}
     if request.method == "POST" and ConfirmForm().validate_on_submit():
         try:
             if request.form.get("action") == "cancel":
-                services.cancel(item, _user())
+                services.cancel(item, signed_in_user())
                 flash(_("Richiesta annullata."), "success")
             else:
-                services.add_message(item, _user(), request.form.get("body", ""), False)
+                services.add_message(item, signed_in_user(), request.form.get("body", ""), False)
                 flash(_("Messaggio inviato."), "success")
         except InvalidInput as error:
             errors = error.errors
@@ -123,8 +129,7 @@ def inbox():
         service_words=request.args.get("titolo", "")[:80] or None,
     )
     page = max(1, min(_int("pagina") or 1, 10000))
-    items, total = services.inbox(_user(), filters, page)
-    from condiviso.accounts.services import comuni_choices
+    items, total = services.inbox(signed_in_user(), filters, page)
 
     return render_template(
         "requests/inbox.html",
@@ -142,7 +147,7 @@ def inbox():
 @allow(*DESKS)
 def desk_request(request_id: int):
     try:
-        item = services.staff_request(_user(), request_id)
+        item = services.staff_request(signed_in_user(), request_id)
     except NotFound:
         abort(404)
     errors: dict[str, list[str]] = {}
@@ -150,11 +155,14 @@ def desk_request(request_id: int):
         try:
             if request.form.get("action") == "status":
                 services.change_status(
-                    item, _user(), request.form.get("status", ""), request.form.get("reason")
+                    item,
+                    signed_in_user(),
+                    request.form.get("status", ""),
+                    request.form.get("reason"),
                 )
                 flash(_("Stato aggiornato: il cittadino riceve un'e-mail."), "success")
             else:
-                services.add_message(item, _user(), request.form.get("body", ""), True)
+                services.add_message(item, signed_in_user(), request.form.get("body", ""), True)
                 flash(_("Risposta inviata."), "success")
         except InvalidInput as error:
             errors = error.errors

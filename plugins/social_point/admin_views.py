@@ -10,15 +10,20 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.datastructures import MultiDict
 
-from condiviso.accounts.forms import ConfirmForm
-from condiviso.accounts.roles import Role, allow
-from condiviso.accounts.services import comuni_choices
-from condiviso.errors import InvalidInput, NotFound
-from condiviso.extensions import db
+from condiviso.plugin_api import (
+    ConfirmForm,
+    InvalidInput,
+    NotFound,
+    Role,
+    allow,
+    comuni_choices,
+    db,
+    expired_form,
+)
 from plugins.social_point import desks
 from plugins.social_point.models import Mode, SocialPoint
 from plugins.social_point.notices import mode_label
-from plugins.social_point.views import blueprint, expired
+from plugins.social_point.views import blueprint
 
 OPENINGS_PER_DAY = 2  # a morning and an afternoon
 SLOT_LENGTHS = (15, 20, 30, 45, 60, 90)
@@ -148,7 +153,7 @@ def admin_points():
 
 def _save(point: SocialPoint | None):
     if not ConfirmForm().validate_on_submit():
-        errors = expired()
+        errors = expired_form()
         return _edit_page(point, request.form, errors, status=400)
     data, hour_fields = _desk_data(request.form)
     try:
@@ -183,7 +188,7 @@ def admin_point(point_id: int):
 def admin_add_closure(point_id: int):
     point = _point(point_id)
     if not ConfirmForm().validate_on_submit():
-        errors = expired()
+        errors = expired_form()
         return _edit_page(point, _form_values(point), closure_errors=errors, status=400)
     try:
         closure = desks.add_closure(point, request.form.get("day", ""), request.form.get("reason"))

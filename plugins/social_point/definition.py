@@ -12,9 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from condiviso.errors import InvalidInput
-from condiviso.extensions import db
-from condiviso.territory.models import Comune
+from condiviso.plugin_api import Comune, InvalidInput, db
 from plugins.social_point import desks
 from plugins.social_point.models import SocialPoint
 

@@ -9,13 +9,19 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from condiviso import clock
-from condiviso.accounts.forms import ConfirmForm
-from condiviso.accounts.roles import allow
-from condiviso.errors import Conflict, InvalidInput, NotFound
+from condiviso.plugin_api import (
+    ConfirmForm,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    allow,
+    expired_form,
+    local_now,
+    signed_in_user,
+)
 from plugins.social_point import desks, notices, records, services
 from plugins.social_point.models import BookingStatus, SocialPoint
-from plugins.social_point.views import STAFF, _user, blueprint, expired, status_label
+from plugins.social_point.views import STAFF, blueprint, status_label
 
 
 def _chosen_point(points: list[SocialPoint]) -> SocialPoint | None:
@@ -27,14 +33,14 @@ def _chosen_point(points: list[SocialPoint]) -> SocialPoint | None:
         if found is None:
             abort(404)
         return found
-    weekday = clock.local_now().weekday()
-    me = _user().id
+    weekday = local_now().weekday()
+    me = signed_in_user().id
     on_duty = [p for p in points if any(d.user_id == me and d.weekday == weekday for d in p.duties)]
     return (on_duty or points or [None])[0]
 
 
 def _chosen_day() -> date:
-    today = clock.local_now().date()
+    today = local_now().date()
     try:
         day = date.fromisoformat(request.values.get("giorno", "")[:10])
     except ValueError:
@@ -56,7 +62,7 @@ def _day_page(walk_in_errors: dict | None = None, status: int = 200):
     points = desks.points()
     point = _chosen_point(points)
     the_day = _chosen_day()
-    today = clock.local_now().date()
+    today = local_now().date()
     return render_template(
         "social_point/day.html",
         points=points,
@@ -84,11 +90,11 @@ def walk_in():
     if point is None:
         abort(404)
     if not ConfirmForm().validate_on_submit():
-        return _day_page(expired(), 400)
+        return _day_page(expired_form(), 400)
     try:
         records.walk_in(
             point,
-            _user().id,
+            signed_in_user().id,
             request.form.get("name"),
             request.form.get("phone"),
             request.form.get("topic"),
@@ -98,7 +104,7 @@ def walk_in():
     except Conflict as error:
         return _day_page({"_schema": [error.message]}, 409)
     flash(_("Accesso registrato."), "success")
-    return redirect(_day_url(point, clock.local_now().date()))
+    return redirect(_day_url(point, local_now().date()))
 
 
 ACTIONS = {

@@ -17,9 +17,19 @@ import marshmallow as ma
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from condiviso.errors import InvalidInput, NotFound
-from condiviso.extensions import db
-from condiviso.validation import CONTROL_CHARACTERS, PHONE_NUMBER, clean_text, deliverable_email
+from condiviso.plugin_api import (
+    CONTROL_CHARACTERS,
+    PHONE_NUMBER,
+    Comune,
+    InvalidInput,
+    NotFound,
+    Role,
+    RoleGrant,
+    User,
+    clean_text,
+    db,
+    deliverable_email,
+)
 from plugins.social_point.models import Closure, Duty, Mode, OpeningHours, SocialPoint
 
 
@@ -69,8 +79,6 @@ def get_point(point_id: int, active_only: bool = True) -> SocialPoint:
 
 def operators() -> list:
     """The people who may be put on duty: everyone with the operator role."""
-    from condiviso.accounts.models import RoleGrant, User
-    from condiviso.accounts.roles import Role
 
     return list(
         db.session.scalars(
@@ -144,7 +152,6 @@ def save_point(data: Mapping[str, Any], point: SocialPoint | None = None) -> Soc
     step_free, parking, slot_minutes, modes, notice_hours, active, hours [{weekday, opens,
     closes}] and duties [{user_id, weekday}]. All checked before anything changes. The caller
     commits."""
-    from condiviso.territory.models import Comune
 
     errors: dict[str, list[str]] = {}
     values: dict[str, Any] = {

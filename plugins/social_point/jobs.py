@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from condiviso.jobs import job
+from condiviso.plugin_api import job
 from plugins.social_point import notices
 
 

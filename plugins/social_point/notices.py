@@ -15,11 +15,16 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vText
 
-from condiviso import clock
-from condiviso.extensions import db
-from condiviso.mail.delivery import Attachment, send_mail
-from condiviso.tenancy import current_tenant
-from condiviso.urls import tenant_host, tenant_url
+from condiviso.plugin_api import (
+    Attachment,
+    current_tenant,
+    db,
+    district_zone,
+    local_now,
+    send_mail,
+    tenant_host,
+    tenant_url,
+)
 from plugins.social_point.models import Booking, BookingStatus, Mode
 
 log = logging.getLogger(__name__)
@@ -46,7 +51,7 @@ def calendar_file(booking: Booking) -> bytes:
     cancellation lets a calendar app update the one entry instead of adding another."""
     tenant = current_tenant()
     point = booking.point
-    zone = clock.district_zone()
+    zone = district_zone()
     start = datetime.combine(booking.day, booking.start, tzinfo=zone)
     cancelled = booking.status == BookingStatus.CANCELLED.value
     calendar = Calendar()
@@ -127,7 +132,7 @@ def send_reminders(now: datetime | None = None) -> int:
     UPDATE that only one run can win (`reminder_sent_at` still empty), so running the job
     twice, or in two workers at once, sends each reminder once. Returns how many were sent."""
 
-    tomorrow = (now or clock.local_now()).date() + timedelta(days=1)
+    tomorrow = (now or local_now()).date() + timedelta(days=1)
     due = db.session.scalars(
         sa.select(Booking.id).where(
             Booking.day == tomorrow,

@@ -8,10 +8,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from condiviso.accounts.roles import Role
-from condiviso.errors import InvalidInput
-from condiviso.plugins import NavEntry, hookimpl
-from condiviso.tenancy import TenantInfo
+from condiviso.plugin_api import InvalidInput, NavEntry, Role, TenantInfo, hookimpl
 from plugins.social_point.definition import desks_file, import_desks, read_desks
 from plugins.social_point.models import Booking, Closure, Duty, OpeningHours, SocialPoint
 from plugins.social_point.views import STAFF, blueprint

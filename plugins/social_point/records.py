@@ -12,10 +12,15 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from condiviso.clock import local_now
-from condiviso.errors import Conflict, InvalidInput, NotFound
-from condiviso.extensions import db
-from condiviso.validation import PHONE_NUMBER, clean_text
+from condiviso.plugin_api import (
+    PHONE_NUMBER,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    clean_text,
+    db,
+    local_now,
+)
 from plugins.social_point.models import HOLDS_SLOT, Booking, BookingStatus, Mode, SocialPoint
 from plugins.social_point.services import token_digest
 

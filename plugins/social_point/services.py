@@ -23,10 +23,14 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from condiviso import clock
-from condiviso.errors import Conflict, InvalidInput
-from condiviso.extensions import db
-from condiviso.validation import CONTROL_CHARACTERS, PHONE_NUMBER
+from condiviso.plugin_api import (
+    CONTROL_CHARACTERS,
+    PHONE_NUMBER,
+    Conflict,
+    InvalidInput,
+    db,
+    local_now,
+)
 from plugins.social_point.models import (
     HOLDS_SLOT,
     Booking,
@@ -66,7 +70,7 @@ def free_slots(
     point: SocialPoint, first: date, last: date, now: datetime | None = None
 ) -> list[Slot]:
     """The slots of the desk from `first` to `last` (included) that can still be booked."""
-    now = now or clock.local_now()
+    now = now or local_now()
     first = max(first, now.date())
     if last < first:
         return []
@@ -179,7 +183,7 @@ def book(
     """Book a slot (`2026-12-03T09:30`) of the desk for `who`, with one of the operators free
     then. `InvalidInput` for a wrong slot, mode or contact; `Conflict` when the slot has just
     been taken or the citizen already has an appointment then. Commits."""
-    now = now or clock.local_now()
+    now = now or local_now()
     errors: dict[str, list[str]] = {}
     parsed = parse_slot(slot)
     if parsed is None:
@@ -275,7 +279,7 @@ def _deadline(booking: Booking) -> datetime:
 
 def changeable(booking: Booking, now: datetime | None = None) -> bool:
     """Whether the citizen may still cancel or move the appointment themselves."""
-    return booking.status == BookingStatus.BOOKED.value and (now or clock.local_now()) <= _deadline(
+    return booking.status == BookingStatus.BOOKED.value and (now or local_now()) <= _deadline(
         booking
     )
 
@@ -295,7 +299,7 @@ def _check_notice(booking: Booking, now: datetime) -> None:
 
 def cancel(booking: Booking, now: datetime | None = None, by_staff: bool = False) -> None:
     """Cancel an appointment: the citizen up to the desk's notice, staff at any time."""
-    now = now or clock.local_now()
+    now = now or local_now()
     if by_staff:
         if booking.status != BookingStatus.BOOKED.value:
             raise Conflict(_("Questo appuntamento non è più attivo."))
@@ -309,7 +313,7 @@ def cancel(booking: Booking, now: datetime | None = None, by_staff: bool = False
 def move(booking: Booking, slot: Any, now: datetime | None = None) -> Booking:
     """Move an appointment to another slot of the same desk: the new one is booked first, and
     the old one is freed only if that succeeds."""
-    now = now or clock.local_now()
+    now = now or local_now()
     _check_notice(booking, now)
     who = Who(booking.citizen_user_id, booking.guest_name, booking.guest_phone)
     booking.status = BookingStatus.CANCELLED.value  # frees the citizen's own time for the check

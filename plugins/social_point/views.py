@@ -7,14 +7,21 @@ from datetime import date, timedelta
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
-from condiviso import clock
-from condiviso.accounts.forms import ConfirmForm
-from condiviso.accounts.roles import Audience, Role, allow
-from condiviso.accounts.services import find_by_username
-from condiviso.errors import Conflict, InvalidInput, NotFound
-from condiviso.ratelimit import limited
+from condiviso.plugin_api import (
+    Audience,
+    ConfirmForm,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    Role,
+    allow,
+    expired_form,
+    find_by_username,
+    limited,
+    local_now,
+    signed_in_user,
+)
 from plugins.social_point import desks, notices, records, services
 from plugins.social_point.models import Booking, BookingStatus, SocialPoint
 
@@ -25,22 +32,14 @@ DAYS_SHOWN = 7
 STAFF = (Role.OPERATOR, Role.DISTRICT_ADMIN)
 
 
-def _user():
-    return current_user._get_current_object() if current_user.is_authenticated else None
-
-
-def expired() -> dict[str, list[str]]:
-    return {"_schema": [_("Il modulo è scaduto: ricarica la pagina e riprova.")]}
-
-
 def is_staff() -> bool:
-    user = _user()
+    user = signed_in_user()
     return user is not None and user.has_role(*STAFF)
 
 
 def _first_day() -> date:
     """The first day shown (`?dal=2026-12-03`), never before today."""
-    today = clock.local_now().date()
+    today = local_now().date()
     try:
         asked = date.fromisoformat(request.args.get("dal", "")[:10])
     except ValueError:
@@ -68,7 +67,7 @@ def slot_page(point: SocialPoint, slot_link, moving: Booking | None = None):
     by_day: dict[date, list[services.Slot]] = {}
     for slot in services.free_slots(point, first, last):
         by_day.setdefault(slot.day, []).append(slot)
-    today = clock.local_now().date()
+    today = local_now().date()
     return render_template(
         "social_point/point.html",
         point=point,
@@ -97,7 +96,7 @@ def _who(errors: dict[str, list[str]]) -> services.Who:
     """Whom the appointment is for: the signed-in citizen; for staff, the citizen they name or
     a guest; for a guest, their name and telephone after they read the privacy notice."""
     form = request.form
-    user = _user()
+    user = signed_in_user()
     if is_staff():
         contact = form.get("citizen_contact", "")
         if contact.strip():
@@ -133,7 +132,7 @@ def book(point_id: int):
     values = request.form if request.method == "POST" else {"mode": desk.modes[0]}
     if request.method == "POST":
         if not ConfirmForm().validate_on_submit():
-            errors.update(expired())
+            errors.update(expired_form())
         else:
             who = _who(errors)
             if not errors:
@@ -143,7 +142,7 @@ def book(point_id: int):
                         slot_key,
                         request.form.get("mode"),
                         who,
-                        booked_by=_user().id if _user() else None,
+                        booked_by=signed_in_user().id if signed_in_user() else None,
                         topic=request.form.get("topic") or None,
                     )
                 except InvalidInput as error:
@@ -192,8 +191,8 @@ def _booked(booking: Booking):
 @blueprint.get("/i-miei-appuntamenti")
 @allow(Audience.SIGNED_IN)
 def my_bookings():
-    today = clock.local_now().date()
-    items = records.citizen_bookings(_user().id)
+    today = local_now().date()
+    items = records.citizen_bookings(signed_in_user().id)
     upcoming = [b for b in reversed(items) if b.day >= today and b.status == "booked"]
     past = [b for b in items if b not in upcoming]
     return render_template(
@@ -203,7 +202,7 @@ def my_bookings():
 
 def _citizen_booking(booking_id: int) -> Booking:
     try:
-        return records.citizen_booking(_user().id, booking_id)
+        return records.citizen_booking(signed_in_user().id, booking_id)
     except NotFound:
         abort(404)
 
@@ -220,7 +219,7 @@ def _booking_page(booking: Booking, links: dict[str, str]):
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         if not ConfirmForm().validate_on_submit():
-            errors.update(expired())
+            errors.update(expired_form())
         else:
             try:
                 services.cancel(booking)
@@ -293,7 +292,7 @@ def _move(booking: Booking, self_link):
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         if not ConfirmForm().validate_on_submit():
-            errors.update(expired())
+            errors.update(expired_form())
         else:
             try:
                 moved = services.move(booking, slot_key)

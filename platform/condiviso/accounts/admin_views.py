@@ -6,14 +6,15 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from condiviso.accounts import services, staff
-from condiviso.accounts.forms import ConfirmForm, InvitationForm
+from condiviso.accounts import staff
+from condiviso.accounts.forms import InvitationForm
 from condiviso.accounts.roles import STAFF_ROLES, Role, allow, role_label
 from condiviso.errors import CondivisoError, InvalidInput
-from condiviso.forms import attach_errors, invalid, select_choices
+from condiviso.forms import ConfirmForm, attach_errors, invalid, select_choices
 from condiviso.plugins import admin_entries
 from condiviso.ratelimit import limited
 from condiviso.tenancy import current_tenant
+from condiviso.territory.services import comuni_choices
 
 blueprint = Blueprint("staff_admin", __name__, url_prefix="/admin")
 
@@ -30,7 +31,7 @@ def _invitation_form() -> InvitationForm:
     form.role.choices = select_choices(
         [("", _("Scegli un ruolo")), *[(r.value, role_label(r)) for r in Role if r in STAFF_ROLES]]
     )
-    form.comune_ids.choices = select_choices(services.comuni_choices())
+    form.comune_ids.choices = select_choices(comuni_choices())
     form.cooperative_id.choices = select_choices(
         [("", _("Nessuna")), *staff.staff_cooperatives().items()]
     )
@@ -45,7 +46,7 @@ def _staff_page(form: InvitationForm, status: int = 200):
         )
         for member in staff.staff_members()
     ]
-    comuni = dict(services.comuni_choices())
+    comuni = dict(comuni_choices())
     return render_template(
         "admin/staff.html",
         form=form,

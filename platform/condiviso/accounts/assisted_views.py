@@ -17,18 +17,19 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
 from condiviso.accounts import assisted, services
-from condiviso.accounts.forms import ActivationForm, AssistedRegistrationForm, ConfirmForm
+from condiviso.accounts.forms import ActivationForm, AssistedRegistrationForm
 from condiviso.accounts.phones import display_phone
 from condiviso.accounts.roles import Audience, Role, allow
 from condiviso.accounts.throttle import ACTIVATION, SignInThrottle
 from condiviso.clock import utcnow
 from condiviso.errors import InvalidInput
-from condiviso.forms import attach_errors, invalid, select_choices
+from condiviso.forms import ConfirmForm, attach_errors, invalid, select_choices
 from condiviso.i18n import LOCALE_SESSION_KEY
 from condiviso.legal.services import current_page
 from condiviso.ratelimit import limited
 from condiviso.tenancy import current_tenant
 from condiviso.tenancy.keys import derive_key
+from condiviso.territory.services import comuni_choices
 
 blueprint = Blueprint("assisted", __name__)
 
@@ -41,7 +42,7 @@ CODE_HELD_SECONDS = 600
 def _registration_form() -> AssistedRegistrationForm:
     form = AssistedRegistrationForm()
     form.comune_id.choices = select_choices(
-        [("", _("Scegli il comune")), *services.comuni_choices()]
+        [("", _("Scegli il comune")), *comuni_choices()]
     )
     return form
 

@@ -196,10 +196,6 @@ class AcceptInvitationForm(FlaskForm):
     password_confirm = password_confirm_field()
 
 
-class ConfirmForm(FlaskForm):
-    """A form with nothing but its CSRF token (sign out, revoke)."""
-
-
 # -- assisted registration at a desk ---------------------------------------------------------------
 
 PERSON_NAME = [

@@ -12,7 +12,7 @@ import time
 
 from flask import Flask, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import LoginManager, user_logged_in
+from flask_login import LoginManager, current_user, user_logged_in
 
 from condiviso.extensions import db
 from condiviso.tenancy import SiteKind, current_site
@@ -74,6 +74,12 @@ def load_user(user_id: str):
     if not _still_present(person):
         return None
     return person
+
+
+def signed_in_user():
+    """The person signed in to this request (the model object itself, not Flask-Login's proxy),
+    or None for a guest."""
+    return current_user._get_current_object() if current_user.is_authenticated else None
 
 
 def end_every_session(person) -> None:

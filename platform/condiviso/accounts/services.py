@@ -106,10 +106,6 @@ def get_user(user_id: int) -> User | None:
     return user if user is not None and user.deleted_at is None else None
 
 
-def comuni_choices() -> list[tuple[int, str]]:
-    return [(c.id, c.name) for c in db.session.scalars(sa.select(Comune).order_by(Comune.name))]
-
-
 # -- validation shared by registration and the account page ---------------------------------------
 
 

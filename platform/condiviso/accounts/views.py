@@ -10,7 +10,6 @@ from condiviso.accounts import erasure, services, staff
 from condiviso.accounts.forms import (
     AcceptInvitationForm,
     ChangePasswordForm,
-    ConfirmForm,
     DeleteAccountForm,
     DistrictLoginForm,
     EmailForm,
@@ -25,16 +24,17 @@ from condiviso.accounts.roles import Audience, allow, role_label
 from condiviso.accounts.throttle import SignInThrottle
 from condiviso.errors import CondivisoError, InvalidInput
 from condiviso.extensions import db
-from condiviso.forms import attach_errors, invalid, select_choices
+from condiviso.forms import ConfirmForm, attach_errors, invalid, select_choices
 from condiviso.i18n import LOCALE_SESSION_KEY
 from condiviso.ratelimit import enforce, limited, per_site_and_email
+from condiviso.territory.services import comuni_choices
 from condiviso.urls import safe_next
 
 blueprint = Blueprint("accounts", __name__)
 
 
 def _comune_choices(placeholder: str):
-    return select_choices([("", placeholder), *services.comuni_choices()])
+    return select_choices([("", placeholder), *comuni_choices()])
 
 
 def _sign_in(user) -> None:

@@ -6,14 +6,13 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from condiviso.accounts.forms import ConfirmForm
 from condiviso.accounts.roles import Audience, allow
 from condiviso.console import services
 from condiviso.console.forms import DistrictForm, DomainForm, InviteAdminForm, ProvisionForm
 from condiviso.console.views import blueprint, current_actor, current_operator
 from condiviso.errors import CondivisoError, InvalidInput
 from condiviso.extensions import db
-from condiviso.forms import attach_errors, invalid
+from condiviso.forms import ConfirmForm, attach_errors, invalid
 from condiviso.ratelimit import limited
 from condiviso.tenancy import services as registry
 from condiviso.tenancy.models import Tenant, TenantStatus

@@ -9,13 +9,13 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from condiviso.accounts.forms import ConfirmForm
 from condiviso.accounts.roles import Audience, allow
 from condiviso.console import services
 from condiviso.console.district_views import CHANGE_LIMITS
 from condiviso.console.views import blueprint, current_actor
 from condiviso.errors import InvalidInput
 from condiviso.extensions import db
+from condiviso.forms import ConfirmForm
 from condiviso.plugins import get_plugins
 from condiviso.plugins.enablement import set_plugin
 from condiviso.ratelimit import limited

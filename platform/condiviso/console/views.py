@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from condiviso.accounts.access import is_platform_operator
-from condiviso.accounts.forms import ConfirmForm, LoginForm
+from condiviso.accounts.forms import LoginForm
 from condiviso.accounts.login import end_every_session
 from condiviso.accounts.roles import Audience, allow
 from condiviso.accounts.services import SignInRefused
@@ -22,7 +22,7 @@ from condiviso.accounts.throttle import SignInThrottle
 from condiviso.console import services
 from condiviso.console.operators import authenticate_operator, operator_actor
 from condiviso.extensions import db
-from condiviso.forms import invalid
+from condiviso.forms import ConfirmForm, invalid
 from condiviso.plugins import NavEntry
 from condiviso.ratelimit import limited
 from condiviso.tenancy.models import PlatformOperator, TenantStatus

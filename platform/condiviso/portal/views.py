@@ -10,6 +10,7 @@ from condiviso.extensions import db
 from condiviso.plugins import tenant_hook
 from condiviso.tenancy import current_tenant
 from condiviso.territory.models import Comune
+from condiviso.territory.services import list_comuni
 
 blueprint = Blueprint("portal", __name__)
 
@@ -17,7 +18,7 @@ blueprint = Blueprint("portal", __name__)
 def home():
     """The district's home page (served at `/` on tenant hosts)."""
     tenant = current_tenant()
-    comuni = db.session.scalars(sa.select(Comune).order_by(Comune.name)).all()
+    comuni = list_comuni()
     sections = [
         fragment
         for result in tenant_hook("condiviso_portal_home", tenant)(tenant=tenant)

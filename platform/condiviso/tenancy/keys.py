@@ -15,9 +15,11 @@ from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from flask import Flask, Request, request
+from flask import Flask, Request, current_app, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from itsdangerous import URLSafeTimedSerializer
+
+from condiviso.database.binding import current_binding
 
 SESSION_TENANT_KEY = "_site"
 
@@ -34,6 +36,11 @@ def derive_key(master_secret: str | bytes, purpose: str, tenant_id: uuid.UUID | 
         info=f"condiviso/{purpose}/{owner}".encode(),
     )
     return hkdf.derive(master_secret.encode() if isinstance(master_secret, str) else master_secret)
+
+
+def district_key(purpose: str) -> bytes:
+    """32 bytes for one purpose of the current district, from `SECRET_KEY` (an HMAC key, say)."""
+    return derive_key(current_app.config["SECRET_KEY"], purpose, current_binding().tenant.id)
 
 
 def token_serializer(purpose: str, tenant_id: uuid.UUID | None) -> URLSafeTimedSerializer:

@@ -33,4 +33,10 @@ def sync_comuni(records: Iterable[Mapping[str, Any]]) -> list[str]:
 
 
 def list_comuni() -> list[Comune]:
+    """The district's comuni, by name."""
     return list(db.session.scalars(sa.select(Comune).order_by(Comune.name)))
+
+
+def comuni_choices() -> list[tuple[int, str]]:
+    """(id, name) of the district's comuni, by name: the options of a select field."""
+    return [(c.id, c.name) for c in list_comuni()]

@@ -14,6 +14,7 @@ from condiviso.accounts.roles import Role, allow
 from condiviso.extensions import db
 from condiviso.forms import NO_CONTROL_CHARACTERS, NO_CONTROL_CHARACTERS_IN_TEXT, invalid
 from condiviso.territory.models import Comune
+from condiviso.territory.services import list_comuni
 
 blueprint = Blueprint("territory", __name__, url_prefix="/admin/comuni")
 
@@ -62,7 +63,7 @@ class ComuneForm(FlaskForm):
 @blueprint.get("/")
 @allow(Role.DISTRICT_ADMIN)
 def index():
-    comuni = db.session.scalars(sa.select(Comune).order_by(Comune.name)).all()
+    comuni = list_comuni()
     return render_template("territory/index.html", comuni=comuni)
 
 
