@@ -1,19 +1,21 @@
 """What every HTML form shares: a form that is only its CSRF token, the message for a form that
-expired, service errors shown on their fields, and the status code of a form sent back with
-errors."""
+expired, acting on a submitted form (`run_form`, `form_page`), service errors shown on their
+fields, and the status code of a form sent back with errors."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from flask import request
+from flask import flash, redirect, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Regexp
 
-from condiviso.errors import InvalidInput
+from condiviso.errors import CondivisoError, InvalidInput
+from condiviso.extensions import db
 
 # Free text never carries control characters (a multi-line text may carry line breaks and tabs).
 NO_CONTROL_CHARACTERS = Regexp(
@@ -57,3 +59,54 @@ def invalid(form: FlaskForm) -> int:
 def select_choices(pairs: Iterable[tuple[Any, str]]) -> list[SelectChoice]:
     """Options of a select field from (value, label) pairs."""
     return [SelectChoice(value, str(label)) for value, label in pairs]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of a submitted form: `done` with the change's `result`, or not done with the
+    `status` its page is answered with (200 when nothing valid was sent)."""
+
+    done: bool
+    result: Any = None
+    status: int = 200
+
+
+def run_form(form: FlaskForm, change: Callable[[], Any], error_field: str | None = None) -> Outcome:
+    """Run `change` for a valid submission of `form` and commit what it did.
+
+    A refusal rolls back what it started and is shown on the form: an `InvalidInput` on the
+    fields it names, any other (`Conflict`, `NotFound`, …) on `error_field` or at the top."""
+    if not form.validate_on_submit():
+        return Outcome(False, status=invalid(form))
+    try:
+        result = change()
+    except CondivisoError as error:
+        db.session.rollback()
+        if isinstance(error, InvalidInput):
+            attach_errors(form, error)
+        elif error_field is not None:
+            field = getattr(form, error_field)
+            field.errors = [*list(field.errors or []), error.message]
+        else:
+            form.form_errors.append(error.message)
+        return Outcome(False, status=error.status)
+    db.session.commit()
+    return Outcome(True, result)
+
+
+def form_page(
+    form: FlaskForm,
+    change: Callable[[], Any],
+    template: str,
+    saved: str,
+    done: str,
+    **context: Any,
+):
+    """The page that adds or changes one thing: on a valid submission `change()` runs, `saved`
+    is flashed and the person goes to `done`; otherwise `template` shows the form (with why it
+    was refused, and a 400)."""
+    outcome = run_form(form, change)
+    if outcome.done:
+        flash(saved, "success")
+        return redirect(done)
+    return render_template(template, form=form, **context), outcome.status

@@ -199,6 +199,16 @@ from condiviso.forms import expired_form
 
 """`FORM_EXPIRED` as a form's errors (`{"_schema": [...]}`)."""
 
+from condiviso.forms import form_page
+
+"""The page that adds or changes one thing with a WTForms form: change, commit, flash, redirect;
+or the form again with why it was refused."""
+
+from condiviso.forms import run_form
+
+"""Runs a change for a valid submission of a form and commits it; a refusal is rolled back and
+shown on the form (an `Outcome`: done, result, status)."""
+
 from condiviso.forms import attach_errors
 
 """Puts an `InvalidInput`'s messages on the WTForms fields they name."""
@@ -339,6 +349,7 @@ __all__ = [
     "find_by_username",
     "find_tenant",
     "flatten_errors",
+    "form_page",
     "hookimpl",
     "image_problems",
     "invalid",
@@ -349,6 +360,7 @@ __all__ = [
     "normalize_phone",
     "parse_form",
     "record_access",
+    "run_form",
     "select_choices",
     "send_mail",
     "serve_content",

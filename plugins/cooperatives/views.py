@@ -3,22 +3,15 @@ accreditations, each with its list, a page to add one and a page to change one."
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 
 from condiviso.plugin_api import (
-    InvalidInput,
     Role,
     allow,
-    attach_errors,
-    db,
-    invalid,
-    list_comuni,
+    comuni_choices,
+    form_page,
     select_choices,
     today,
 )
@@ -40,26 +33,12 @@ STATES = {
 }
 
 
-def _saved(form: FlaskForm, save: Callable[[dict[str, Any]], Any]) -> bool:
-    """Whether a submitted form was saved; if not, its errors are on its fields."""
-    if not form.validate_on_submit():
-        return False
-    try:
-        save(form_values(form))
-    except InvalidInput as error:
-        db.session.rollback()
-        attach_errors(form, error)
-        return False
-    db.session.commit()
-    return True
-
-
 # -- cooperatives -------------------------------------------------------------------------------
 
 
 def _cooperative_form(cooperative: Cooperative | None = None) -> CooperativeForm:
     form = CooperativeForm(obj=cooperative)
-    form.comuni.choices = select_choices((c.id, c.name) for c in list_comuni())
+    form.comuni.choices = select_choices(comuni_choices())
     if cooperative is not None and not form.is_submitted():
         form.comuni.data = [c.id for c in cooperative.comuni]
     return form
@@ -79,11 +58,14 @@ def cooperative_list():
 def cooperative_create():
     """Add a cooperative, with the comuni it serves."""
     form = _cooperative_form()
-    if _saved(form, services.create_cooperative):
-        flash(_("Cooperativa aggiunta."), "success")
-        return redirect(url_for("cooperatives.cooperative_list"))
-    page = render_template("cooperatives/cooperative.html", form=form, cooperative=None)
-    return page, invalid(form)
+    return form_page(
+        form,
+        lambda: services.create_cooperative(form_values(form)),
+        "cooperatives/cooperative.html",
+        _("Cooperativa aggiunta."),
+        url_for("cooperatives.cooperative_list"),
+        cooperative=None,
+    )
 
 
 @blueprint.route("/admin/cooperative/<int:cooperative_id>", methods=["GET", "POST"])
@@ -94,11 +76,14 @@ def cooperative_edit(cooperative_id: int):
     if cooperative is None:
         abort(404)
     form = _cooperative_form(cooperative)
-    if _saved(form, lambda values: services.update_cooperative(cooperative_id, values)):
-        flash(_("Cooperativa salvata."), "success")
-        return redirect(url_for("cooperatives.cooperative_list"))
-    page = render_template("cooperatives/cooperative.html", form=form, cooperative=cooperative)
-    return page, invalid(form)
+    return form_page(
+        form,
+        lambda: services.update_cooperative(cooperative_id, form_values(form)),
+        "cooperatives/cooperative.html",
+        _("Cooperativa salvata."),
+        url_for("cooperatives.cooperative_list"),
+        cooperative=cooperative,
+    )
 
 
 # -- categories ---------------------------------------------------------------------------------
@@ -116,11 +101,14 @@ def category_list():
 def category_create():
     """Add a service category."""
     form = CategoryForm()
-    if _saved(form, services.create_category):
-        flash(_("Categoria aggiunta."), "success")
-        return redirect(url_for("cooperatives.category_list"))
-    page = render_template("cooperatives/category.html", form=form, category=None)
-    return page, invalid(form)
+    return form_page(
+        form,
+        lambda: services.create_category(form_values(form)),
+        "cooperatives/category.html",
+        _("Categoria aggiunta."),
+        url_for("cooperatives.category_list"),
+        category=None,
+    )
 
 
 @blueprint.route("/admin/categorie/<int:category_id>", methods=["GET", "POST"])
@@ -131,11 +119,14 @@ def category_edit(category_id: int):
     if category is None:
         abort(404)
     form = CategoryForm(obj=category)
-    if _saved(form, lambda values: services.update_category(category_id, values)):
-        flash(_("Categoria salvata."), "success")
-        return redirect(url_for("cooperatives.category_list"))
-    page = render_template("cooperatives/category.html", form=form, category=category)
-    return page, invalid(form)
+    return form_page(
+        form,
+        lambda: services.update_category(category_id, form_values(form)),
+        "cooperatives/category.html",
+        _("Categoria salvata."),
+        url_for("cooperatives.category_list"),
+        category=category,
+    )
 
 
 # -- accreditations -----------------------------------------------------------------------------
@@ -153,7 +144,7 @@ def _accreditation_form(accreditation: Accreditation | None = None) -> Accredita
         [("", _("Scegli una categoria")), *((c.id, c.name) for c in services.categories())]
     )
     form.comune_id.choices = select_choices(
-        [("", _("Scegli un comune")), *((c.id, c.name) for c in list_comuni())]
+        [("", _("Scegli un comune")), *comuni_choices()]
     )
     return form
 
@@ -172,11 +163,14 @@ def accreditation_list():
 def accreditation_create():
     """Record an accreditation of a cooperative, in a comune, for a category."""
     form = _accreditation_form()
-    if _saved(form, services.create_accreditation):
-        flash(_("Accreditamento registrato."), "success")
-        return redirect(url_for("cooperatives.accreditation_list"))
-    page = render_template("cooperatives/accreditation.html", form=form, accreditation=None)
-    return page, invalid(form)
+    return form_page(
+        form,
+        lambda: services.create_accreditation(form_values(form)),
+        "cooperatives/accreditation.html",
+        _("Accreditamento registrato."),
+        url_for("cooperatives.accreditation_list"),
+        accreditation=None,
+    )
 
 
 @blueprint.route("/admin/accreditamenti/<int:accreditation_id>", methods=["GET", "POST"])
@@ -187,11 +181,13 @@ def accreditation_edit(accreditation_id: int):
     if accreditation is None:
         abort(404)
     form = _accreditation_form(accreditation)
-    if _saved(form, lambda values: services.update_accreditation(accreditation_id, values)):
-        flash(_("Accreditamento salvato."), "success")
-        return redirect(url_for("cooperatives.accreditation_list"))
     state = STATES[accreditation.state_on(today())]
-    page = render_template(
-        "cooperatives/accreditation.html", form=form, accreditation=accreditation, state=state
+    return form_page(
+        form,
+        lambda: services.update_accreditation(accreditation_id, form_values(form)),
+        "cooperatives/accreditation.html",
+        _("Accreditamento salvato."),
+        url_for("cooperatives.accreditation_list"),
+        accreditation=accreditation,
+        state=state,
     )
-    return page, invalid(form)

@@ -10,9 +10,7 @@ from condiviso.accounts.roles import Audience, allow
 from condiviso.console import services
 from condiviso.console.forms import DistrictForm, DomainForm, InviteAdminForm, ProvisionForm
 from condiviso.console.views import blueprint, current_actor, current_operator
-from condiviso.errors import CondivisoError, InvalidInput
-from condiviso.extensions import db
-from condiviso.forms import ConfirmForm, attach_errors, invalid
+from condiviso.forms import ConfirmForm, invalid, run_form
 from condiviso.ratelimit import limited
 from condiviso.tenancy import services as registry
 from condiviso.tenancy.models import Tenant, TenantStatus
@@ -52,26 +50,21 @@ def district_page(
 def provision():
     """A new district: registry, database, activation, and its first administrator invited."""
     form = ProvisionForm()
-    if form.validate_on_submit():
-        try:
-            info, invited = services.provision_district(
-                form.slug.data.strip(),
-                form.display_name.data,
-                form.plan.data,
-                form.admin_email.data,
-                current_operator(),
-            )
-        except InvalidInput as error:
-            attach_errors(form, error)
-        except CondivisoError as error:
-            form.form_errors.append(error.message)
-        else:
-            return render_template(
-                "console/provisioned.html",
-                tenant=info,
-                portal_url=tenant_url(info),
-                invited=invited,
-            )
+    outcome = run_form(
+        form,
+        lambda: services.provision_district(
+            form.slug.data.strip(),
+            form.display_name.data,
+            form.plan.data,
+            form.admin_email.data,
+            current_operator(),
+        ),
+    )
+    if outcome.done:
+        info, invited = outcome.result
+        return render_template(
+            "console/provisioned.html", tenant=info, portal_url=tenant_url(info), invited=invited
+        )
     return render_template("console/provision.html", form=form), invalid(form)
 
 
@@ -89,17 +82,17 @@ def update_district(slug: str):
     """Rename the district or change its plan."""
     tenant = registry.get_tenant(slug)
     form = DistrictForm()
-    if form.validate_on_submit():
-        try:
-            changed = registry.update_tenant(
-                slug, current_actor(), display_name=form.display_name.data, plan=form.plan.data
-            )
-        except InvalidInput as error:
-            db.session.rollback()  # a valid name may already sit on the row: drop it
-            attach_errors(form, error)
-        else:
-            flash(_("Dati del distretto salvati.") if changed else _("Nessuna modifica."), "info")
-            return redirect(url_for("console.district", slug=slug))
+    outcome = run_form(
+        form,
+        lambda: registry.update_tenant(
+            slug, current_actor(), display_name=form.display_name.data, plan=form.plan.data
+        ),
+    )
+    if outcome.done:
+        flash(
+            _("Dati del distretto salvati.") if outcome.result else _("Nessuna modifica."), "info"
+        )
+        return redirect(url_for("console.district", slug=slug))
     return district_page(tenant, details=form, status=400)
 
 
@@ -110,29 +103,25 @@ def add_domain(slug: str):
     """Attach a custom domain (it routes once verified)."""
     tenant = registry.get_tenant(slug)
     form = DomainForm()
-    if form.validate_on_submit():
-        try:
-            changed = registry.add_domain(
-                slug,
-                form.hostname.data,
-                current_actor(),
-                verified=form.verified.data,
-                primary=form.primary.data,
-            )
-        except InvalidInput as error:
-            db.session.rollback()
-            attach_errors(form, error)
-        except CondivisoError as error:
-            db.session.rollback()
-            form.hostname.errors = [*form.hostname.errors, error.message]
-        else:
-            flash(
-                _("Dominio %(host)s assegnato.", host=form.hostname.data.strip().lower())
-                if changed
-                else _("Nessuna modifica."),
-                "info",
-            )
-            return redirect(url_for("console.district", slug=slug))
+    outcome = run_form(
+        form,
+        lambda: registry.add_domain(
+            slug,
+            form.hostname.data,
+            current_actor(),
+            verified=form.verified.data,
+            primary=form.primary.data,
+        ),
+        error_field="hostname",
+    )
+    if outcome.done:
+        flash(
+            _("Dominio %(host)s assegnato.", host=form.hostname.data.strip().lower())
+            if outcome.result
+            else _("Nessuna modifica."),
+            "info",
+        )
+        return redirect(url_for("console.district", slug=slug))
     return district_page(tenant, domain=form, status=400)
 
 
@@ -175,16 +164,12 @@ def invite_admin(slug: str):
     """Invite one more administrator (say, when the first invitation expired)."""
     tenant = registry.get_tenant(slug)
     form = InviteAdminForm()
-    if form.validate_on_submit():
-        try:
-            invited = services.invite_district_admin(
-                slug, form.admin_email.data, current_operator()
-            )
-        except InvalidInput as error:
-            attach_errors(form, error)
-        except CondivisoError as error:
-            form.admin_email.errors = [*form.admin_email.errors, error.message]
-        else:
-            flash(_("Invito inviato a %(email)s.", email=invited.email), "success")
-            return redirect(url_for("console.district", slug=slug))
+    outcome = run_form(
+        form,
+        lambda: services.invite_district_admin(slug, form.admin_email.data, current_operator()),
+        error_field="admin_email",
+    )
+    if outcome.done:
+        flash(_("Invito inviato a %(email)s.", email=outcome.result.email), "success")
+        return redirect(url_for("console.district", slug=slug))
     return district_page(tenant, invite=form, status=400)

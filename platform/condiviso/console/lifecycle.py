@@ -8,6 +8,7 @@ the district, never a file.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from flask import abort, flash, redirect, render_template, send_from_directory, url_for
 from flask_babel import gettext as _
@@ -16,9 +17,7 @@ from condiviso.accounts.roles import Audience, allow
 from condiviso.console import services
 from condiviso.console.forms import SuspendForm, TypedConfirmationForm
 from condiviso.console.views import blueprint, current_actor, current_operator
-from condiviso.errors import CondivisoError
-from condiviso.extensions import db
-from condiviso.forms import invalid
+from condiviso.forms import run_form
 from condiviso.ratelimit import limited
 from condiviso.tenancy import services as registry
 from condiviso.tenancy.archive import offboard_tenant
@@ -63,19 +62,20 @@ def _texts(action: str) -> tuple[str, str, str]:
 
 
 def _confirmed_action(
-    slug: str, action: str, form: TypedConfirmationForm, perform: Callable[[], object]
+    slug: str,
+    action: str,
+    form: TypedConfirmationForm,
+    change: Callable[[], Any],
+    done: Callable[[Any], tuple[str, str]],
 ):
-    """Show the confirmation page; run `perform` once the slug typed matches the district's."""
+    """Show the confirmation page; once the slug typed matches the district's, run `change`,
+    then flash and go where `done(its result)` says: (message, address)."""
     tenant = registry.get_tenant(slug)
-    if form.validate_on_submit():
-        try:
-            return perform()
-        except CondivisoError as error:
-            db.session.rollback()
-            form.form_errors.append(error.message)
-            status = error.status
-    else:
-        status = invalid(form)
+    outcome = run_form(form, change)
+    if outcome.done:
+        message, target = done(outcome.result)
+        flash(message, "success")
+        return redirect(target)
     title, explanation, button = _texts(action)
     return render_template(
         "console/confirm.html",
@@ -85,11 +85,11 @@ def _confirmed_action(
         title=title,
         explanation=explanation,
         button=button,
-    ), status
+    ), outcome.status
 
 
-def _to_district(slug: str, anchor: str = ""):
-    return redirect(url_for("console.district", slug=slug) + anchor)
+def _district_url(slug: str, anchor: str = "") -> str:
+    return url_for("console.district", slug=slug) + anchor
 
 
 @blueprint.route("/distretti/<slug>/sospendi", methods=["GET", "POST"])
@@ -98,18 +98,18 @@ def _to_district(slug: str, anchor: str = ""):
 def suspend(slug: str):
     """Make the district read-only; its data is kept."""
     form = SuspendForm(slug)
-
-    def perform():
-        changed = registry.suspend_tenant(slug, current_actor(), (form.reason.data or "").strip())
-        flash(
+    return _confirmed_action(
+        slug,
+        "suspend",
+        form,
+        lambda: registry.suspend_tenant(slug, current_actor(), (form.reason.data or "").strip()),
+        lambda changed: (
             _("Distretto «%(slug)s» sospeso.", slug=slug)
             if changed
             else _("Il distretto «%(slug)s» era già sospeso.", slug=slug),
-            "success",
-        )
-        return _to_district(slug)
-
-    return _confirmed_action(slug, "suspend", form, perform)
+            _district_url(slug),
+        ),
+    )
 
 
 @blueprint.route("/distretti/<slug>/riattiva", methods=["GET", "POST"])
@@ -117,19 +117,18 @@ def suspend(slug: str):
 @limited(*LIFECYCLE_LIMITS, scope="console-lifecycle")
 def resume(slug: str):
     """Serve a suspended district normally again."""
-    form = TypedConfirmationForm(slug)
-
-    def perform():
-        changed = registry.resume_tenant(slug, current_actor())
-        flash(
+    return _confirmed_action(
+        slug,
+        "resume",
+        TypedConfirmationForm(slug),
+        lambda: registry.resume_tenant(slug, current_actor()),
+        lambda changed: (
             _("Distretto «%(slug)s» riattivato.", slug=slug)
             if changed
             else _("Il distretto «%(slug)s» era già attivo.", slug=slug),
-            "success",
-        )
-        return _to_district(slug)
-
-    return _confirmed_action(slug, "resume", form, perform)
+            _district_url(slug),
+        ),
+    )
 
 
 @blueprint.route("/distretti/<slug>/esporta", methods=["GET", "POST"])
@@ -137,14 +136,16 @@ def resume(slug: str):
 @limited(*LIFECYCLE_LIMITS, scope="console-lifecycle")
 def export(slug: str):
     """Write the district's archive; the district page then offers it for download."""
-    form = TypedConfirmationForm(slug)
-
-    def perform():
-        path = services.export_district(slug, current_operator())
-        flash(_("Archivio %(name)s pronto da scaricare.", name=path.name), "success")
-        return _to_district(slug, "#archive-title")
-
-    return _confirmed_action(slug, "export", form, perform)
+    return _confirmed_action(
+        slug,
+        "export",
+        TypedConfirmationForm(slug),
+        lambda: services.export_district(slug, current_operator()),
+        lambda path: (
+            _("Archivio %(name)s pronto da scaricare.", name=path.name),
+            _district_url(slug, "#archive-title"),
+        ),
+    )
 
 
 @blueprint.route("/distretti/<slug>/dismetti", methods=["GET", "POST"])
@@ -152,17 +153,16 @@ def export(slug: str):
 @limited(*LIFECYCLE_LIMITS, scope="console-lifecycle")
 def offboard(slug: str):
     """Archive the district, then delete its database and files."""
-    form = TypedConfirmationForm(slug)
-
-    def perform():
-        path = offboard_tenant(slug, current_actor())
-        flash(
+    return _confirmed_action(
+        slug,
+        "offboard",
+        TypedConfirmationForm(slug),
+        lambda: offboard_tenant(slug, current_actor()),
+        lambda path: (
             _("Distretto «%(slug)s» dismesso. Archivio: %(name)s.", slug=slug, name=path.name),
-            "success",
-        )
-        return redirect(url_for("console.dashboard") + "#offboarded-title")
-
-    return _confirmed_action(slug, "offboard", form, perform)
+            url_for("console.dashboard") + "#offboarded-title",
+        ),
+    )
 
 
 @blueprint.get("/distretti/<slug>/archivio")
