@@ -187,6 +187,11 @@ from condiviso.territory.services import comuni_choices
 
 # -- forms and validation -------------------------------------------------------------------------
 
+from condiviso.labels import EnumLabels
+
+"""The words people read for each member of an enum, complete or refused at import;
+`labels(value)` or `labels[member]`."""
+
 from condiviso.forms import ConfirmForm
 
 """A form that is only its CSRF token, for buttons that change something (revoke, cancel)."""
@@ -321,6 +326,7 @@ __all__ = [
     "ConfirmForm",
     "Conflict",
     "EncryptedText",
+    "EnumLabels",
     "InvalidInput",
     "NavEntry",
     "NotFound",

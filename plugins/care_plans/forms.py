@@ -13,38 +13,46 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from condiviso.plugin_api import CONTROL_CHARACTERS, InvalidInput, clean_text, db, today
+from condiviso.plugin_api import CONTROL_CHARACTERS, EnumLabels, InvalidInput, clean_text, db, today
 from plugins.care_plans.models import Area, Funding, Level, PlanStatus
 from plugins.catalog.finding import visible_services
 from plugins.catalog.models import Service
 
-AREAS = {
-    Area.FAMILY: _l("Famiglia"),
-    Area.HEALTH: _l("Salute"),
-    Area.HOME: _l("Casa"),
-    Area.WORK: _l("Lavoro"),
-    Area.INCOME: _l("Reddito"),
-    Area.ISOLATION: _l("Isolamento e solitudine"),
-}
-LEVELS = {
-    Level.NOT_ASSESSED: _l("Non valutato"),
-    Level.NONE: _l("Nessun bisogno"),
-    Level.LOW: _l("Bisogno lieve"),
-    Level.MEDIUM: _l("Bisogno medio"),
-    Level.HIGH: _l("Bisogno alto"),
-}
-FUNDING = {
-    Funding.COMUNE: _l("Comune"),
-    Funding.VOUCHER: _l("Voucher"),
-    Funding.CITIZEN: _l("Cittadino"),
-    Funding.CORPORATE_CREDIT: _l("Credito di welfare aziendale"),
-}
-STATUSES = {
-    PlanStatus.DRAFT: _l("bozza"),
-    PlanStatus.SHARED: _l("condiviso con la persona"),
-    PlanStatus.ACTIVE: _l("attivo"),
-    PlanStatus.CLOSED: _l("concluso"),
-}
+AREAS = EnumLabels(
+    {
+        Area.FAMILY: _l("Famiglia"),
+        Area.HEALTH: _l("Salute"),
+        Area.HOME: _l("Casa"),
+        Area.WORK: _l("Lavoro"),
+        Area.INCOME: _l("Reddito"),
+        Area.ISOLATION: _l("Isolamento e solitudine"),
+    }
+)
+LEVELS = EnumLabels(
+    {
+        Level.NOT_ASSESSED: _l("Non valutato"),
+        Level.NONE: _l("Nessun bisogno"),
+        Level.LOW: _l("Bisogno lieve"),
+        Level.MEDIUM: _l("Bisogno medio"),
+        Level.HIGH: _l("Bisogno alto"),
+    }
+)
+FUNDING = EnumLabels(
+    {
+        Funding.COMUNE: _l("Comune"),
+        Funding.VOUCHER: _l("Voucher"),
+        Funding.CITIZEN: _l("Cittadino"),
+        Funding.CORPORATE_CREDIT: _l("Credito di welfare aziendale"),
+    }
+)
+STATUSES = EnumLabels(
+    {
+        PlanStatus.DRAFT: _l("bozza"),
+        PlanStatus.SHARED: _l("condiviso con la persona"),
+        PlanStatus.ACTIVE: _l("attivo"),
+        PlanStatus.CLOSED: _l("concluso"),
+    }
+)
 # How a citizen reads the audit of their records: who "read" / "changed" what.
 RECORD_KINDS = {
     "care_plans.intake": _l("un tuo colloquio"),

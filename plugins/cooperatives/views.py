@@ -143,9 +143,7 @@ def _accreditation_form(accreditation: Accreditation | None = None) -> Accredita
     form.category_id.choices = select_choices(
         [("", _("Scegli una categoria")), *((c.id, c.name) for c in services.categories())]
     )
-    form.comune_id.choices = select_choices(
-        [("", _("Scegli un comune")), *comuni_choices()]
-    )
+    form.comune_id.choices = select_choices([("", _("Scegli un comune")), *comuni_choices()])
     return form
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from condiviso.plugin_api import (
@@ -19,6 +20,7 @@ from condiviso.plugin_api import (
     PHONE_NUMBER,
     Comune,
     Conflict,
+    EnumLabels,
     InvalidInput,
     NotFound,
     Role,
@@ -345,15 +347,16 @@ def add_message(request: Request, user, body: str, from_staff: bool) -> RequestM
 # -- telling people ------------------------------------------------------------------------------
 
 
-def status_label(status: Status | str) -> str:
-    return {
-        Status.SENT: _("inviata"),
-        Status.TAKEN: _("presa in carico"),
-        Status.IN_PROGRESS: _("in corso"),
-        Status.CLOSED: _("conclusa"),
-        Status.CANCELLED: _("annullata"),
-        Status.REFUSED: _("rifiutata"),
-    }[Status(status)]
+status_label = EnumLabels(
+    {
+        Status.SENT: _l("inviata"),
+        Status.TAKEN: _l("presa in carico"),
+        Status.IN_PROGRESS: _l("in corso"),
+        Status.CLOSED: _l("conclusa"),
+        Status.CANCELLED: _l("annullata"),
+        Status.REFUSED: _l("rifiutata"),
+    }
+)
 
 
 def _tell_citizen(request: Request, template: str) -> None:

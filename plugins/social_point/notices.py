@@ -13,10 +13,12 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from condiviso.plugin_api import (
     Attachment,
+    EnumLabels,
     current_tenant,
     db,
     district_zone,
@@ -30,12 +32,13 @@ from plugins.social_point.models import Booking, BookingStatus, Mode
 log = logging.getLogger(__name__)
 
 
-def mode_label(mode: str) -> str:
-    return {
-        Mode.IN_PERSON: _("di persona, allo sportello"),
-        Mode.PHONE: _("al telefono: ti chiama l'operatore"),
-        Mode.VIDEO: _("in videochiamata"),
-    }[Mode(mode)]
+mode_label = EnumLabels(
+    {
+        Mode.IN_PERSON: _l("di persona, allo sportello"),
+        Mode.PHONE: _l("al telefono: ti chiama l'operatore"),
+        Mode.VIDEO: _l("in videochiamata"),
+    }
+)
 
 
 def _recipient(booking: Booking):

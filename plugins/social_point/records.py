@@ -10,7 +10,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
 from condiviso.plugin_api import (
     PHONE_NUMBER,
@@ -22,7 +21,7 @@ from condiviso.plugin_api import (
     local_now,
 )
 from plugins.social_point.models import HOLDS_SLOT, Booking, BookingStatus, Mode, SocialPoint
-from plugins.social_point.services import token_digest
+from plugins.social_point.services import insert_first, token_digest
 
 # -- finding an appointment again ------------------------------------------------------------------
 
@@ -109,13 +108,12 @@ def walk_in(
     start = now.replace(second=0, microsecond=0).time()
     # An operator receives one person at a time; a second walk-in in the same minute takes
     # the next minute rather than failing.
-    for minute in range(60):
-        moment = (datetime.combine(now.date(), start) + timedelta(minutes=minute)).time()
-        booking = Booking(
+    booking = insert_first(
+        Booking(
             point_id=point.id,
             operator_user_id=operator_id,
             day=now.date(),
-            start=moment,
+            start=(datetime.combine(now.date(), start) + timedelta(minutes=minute)).time(),
             minutes=point.slot_minutes,
             mode=Mode.IN_PERSON.value,
             citizen_user_id=citizen_id,
@@ -126,12 +124,9 @@ def walk_in(
             walk_in=True,
             status=BookingStatus.ATTENDED.value,
         )
-        try:
-            with db.session.begin_nested():
-                db.session.add(booking)
-        except IntegrityError:
-            continue
-        db.session.commit()
+        for minute in range(60)
+    )
+    if booking is not None:
         return booking
     raise Conflict(_("Non è stato possibile registrare l'accesso: riprova tra un minuto."))
 

@@ -14,7 +14,7 @@ import hashlib
 import re
 import secrets
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -223,34 +223,57 @@ def book(
             )
         )
     )
-    for operator_id in [c for c in candidates if c not in taken]:
-        booking = Booking(
-            point_id=point.id,
-            operator_user_id=operator_id,
-            day=day,
-            start=start,
-            minutes=point.slot_minutes,
-            mode=mode,
-            citizen_user_id=who.citizen_id,
-            **guest,
-            topic=(topic or "").strip() or None,
-            booked_by_user_id=booked_by,
-            status=BookingStatus.BOOKED.value,
-        )
-        try:
-            with db.session.begin_nested():
-                db.session.add(booking)
-        except IntegrityError:
-            # Someone took this operator's slot (or the citizen booked elsewhere) meanwhile.
-            if who.citizen_id is not None and _citizen_busy(who.citizen_id, day, start):
-                raise Conflict(_("Hai già un appuntamento a quest'ora.")) from None
-            continue
-        db.session.commit()
+
+    def clash() -> None:
+        # Someone took this operator's slot (or the citizen booked elsewhere) meanwhile.
+        if who.citizen_id is not None and _citizen_busy(who.citizen_id, day, start):
+            raise Conflict(_("Hai già un appuntamento a quest'ora."))
+
+    booking = insert_first(
+        (
+            Booking(
+                point_id=point.id,
+                operator_user_id=operator_id,
+                day=day,
+                start=start,
+                minutes=point.slot_minutes,
+                mode=mode,
+                citizen_user_id=who.citizen_id,
+                **guest,
+                topic=(topic or "").strip() or None,
+                booked_by_user_id=booked_by,
+                status=BookingStatus.BOOKED.value,
+            )
+            for operator_id in candidates
+            if operator_id not in taken
+        ),
+        on_clash=clash,
+    )
+    if booking is not None:
         booking.guest_token = guest_token  # shown once, on the confirmation page
         return booking
     raise Conflict(
         _("Questo orario è appena stato prenotato da un'altra persona: scegline un altro.")
     )
+
+
+def insert_first(
+    bookings: Iterable[Booking], on_clash: Callable[[], None] | None = None
+) -> Booking | None:
+    """The first of `bookings` the database accepts, committed; None when each clashed with
+    one already there (the unique indexes on a taken slot). `on_clash` runs after each clash
+    and may raise to stop trying."""
+    for booking in bookings:
+        try:
+            with db.session.begin_nested():
+                db.session.add(booking)
+        except IntegrityError:
+            if on_clash is not None:
+                on_clash()
+            continue
+        db.session.commit()
+        return booking
+    return None
 
 
 def token_digest(token: str) -> str:

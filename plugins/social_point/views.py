@@ -7,11 +7,13 @@ from datetime import date, timedelta
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from condiviso.plugin_api import (
     Audience,
     ConfirmForm,
     Conflict,
+    EnumLabels,
     InvalidInput,
     NotFound,
     Role,
@@ -357,13 +359,14 @@ def guest_calendar(booking_id: int, token: str):
     return _calendar(_guest_booking(booking_id, token))
 
 
-def status_label(status: str) -> str:
-    return {
-        BookingStatus.BOOKED: _("prenotato"),
-        BookingStatus.ATTENDED: _("svolto"),
-        BookingStatus.NO_SHOW: _("non presentato"),
-        BookingStatus.CANCELLED: _("disdetto"),
-    }[BookingStatus(status)]
+status_label = EnumLabels(
+    {
+        BookingStatus.BOOKED: _l("prenotato"),
+        BookingStatus.ATTENDED: _l("svolto"),
+        BookingStatus.NO_SHOW: _l("non presentato"),
+        BookingStatus.CANCELLED: _l("disdetto"),
+    }
+)
 
 
 from plugins.social_point import admin_views, desk_views  # noqa: E402, F401  (their routes)

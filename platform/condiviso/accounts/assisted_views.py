@@ -41,9 +41,7 @@ CODE_HELD_SECONDS = 600
 
 def _registration_form() -> AssistedRegistrationForm:
     form = AssistedRegistrationForm()
-    form.comune_id.choices = select_choices(
-        [("", _("Scegli il comune")), *comuni_choices()]
-    )
+    form.comune_id.choices = select_choices([("", _("Scegli il comune")), *comuni_choices()])
     return form
 
 

@@ -6,6 +6,10 @@ import enum
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from flask_babel import lazy_gettext as _l
+
+from condiviso.labels import EnumLabels
+
 View = TypeVar("View", bound=Callable[..., Any])
 
 
@@ -49,13 +53,12 @@ def allow(*who: Role | Audience) -> Callable[[View], View]:
     return mark
 
 
-def role_label(role: Role) -> str:
-    from flask_babel import gettext as _
-
-    return {
-        Role.DISTRICT_ADMIN: _("Amministrazione del distretto"),
-        Role.COMUNE_STAFF: _("Personale del comune"),
-        Role.COOPERATIVE_STAFF: _("Personale della cooperativa"),
-        Role.OPERATOR: _("Operatore"),
-        Role.CITIZEN: _("Cittadino"),
-    }[role]
+role_label = EnumLabels(
+    {
+        Role.DISTRICT_ADMIN: _l("Amministrazione del distretto"),
+        Role.COMUNE_STAFF: _l("Personale del comune"),
+        Role.COOPERATIVE_STAFF: _l("Personale della cooperativa"),
+        Role.OPERATOR: _l("Operatore"),
+        Role.CITIZEN: _l("Cittadino"),
+    }
+)

@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
 from condiviso.accounts.access import is_platform_operator
@@ -23,6 +24,7 @@ from condiviso.console import services
 from condiviso.console.operators import authenticate_operator, operator_actor
 from condiviso.extensions import db
 from condiviso.forms import ConfirmForm, invalid
+from condiviso.labels import EnumLabels
 from condiviso.plugins import NavEntry
 from condiviso.ratelimit import limited
 from condiviso.tenancy.models import PlatformOperator, TenantStatus
@@ -41,14 +43,15 @@ def current_actor() -> str:
     return operator_actor(current_operator())
 
 
-def status_label(status: TenantStatus) -> str:
-    """A district's status in words."""
-    return {
-        TenantStatus.PROVISIONING: _("in creazione"),
-        TenantStatus.ACTIVE: _("attivo"),
-        TenantStatus.SUSPENDED: _("sospeso"),
-        TenantStatus.OFFBOARDED: _("dismesso"),
-    }[status]
+# A district's status in words.
+status_label = EnumLabels(
+    {
+        TenantStatus.PROVISIONING: _l("in creazione"),
+        TenantStatus.ACTIVE: _l("attivo"),
+        TenantStatus.SUSPENDED: _l("sospeso"),
+        TenantStatus.OFFBOARDED: _l("dismesso"),
+    }
+)
 
 
 def audit_details(details: dict[str, Any] | None) -> str:
