@@ -14,10 +14,10 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from condiviso import errors, i18n, ratelimit, redis_connection, security, static_files
+from condiviso import errors, home, i18n, ratelimit, redis_connection, security, static_files
 from condiviso.accounts import access, login
 from condiviso.accounts import hooks as accounts_hooks
-from condiviso.accounts.roles import Audience, allow, role_label
+from condiviso.accounts.roles import role_label
 from condiviso.audit import models as audit_models  # noqa: F401  (the audit table's model)
 from condiviso.config import build_config
 from condiviso.extensions import db
@@ -45,15 +45,6 @@ def check_stdlib_platform() -> None:
             f"'import platform' found {location or module!r}, not the standard library: "
             "the repository's platform/ folder must never become a package"
         )
-
-
-@allow(Audience.EVERYONE)
-def index():
-    """`/` is the platform's home on the apex host and the district's portal on a tenant host."""
-    from condiviso.portal.views import home
-    from condiviso.site.views import landing
-
-    return home() if current_site().kind is SiteKind.TENANT else landing()
 
 
 def shell_context() -> dict[str, Any]:
@@ -124,7 +115,7 @@ def create_app(
     register_site_blueprint(app, assisted_blueprint, SiteKind.TENANT)
     register_site_blueprint(app, legal_blueprint, SiteKind.TENANT)
     register_site_blueprint(app, territory_blueprint, SiteKind.TENANT)
-    app.add_url_rule("/", "index", index)
+    home.init_app(app)
     app.context_processor(shell_context)
     plugin_web.init_app(app, registry)
     access.init_app(app)
