@@ -6,6 +6,8 @@
 2. The core never imports a plugin.
 3. A plugin imports the core only through `condiviso.plugin_api` (docs/plugins.md); plugins may
    import each other (a plugin that needs another declares it in `condiviso_requires`).
+4. Only the entry points import the app factory (`condiviso.app`): the command line, the WSGI
+   module and what an RQ worker calls. Nothing the app imports can import it back.
 
 Imports under `if TYPE_CHECKING:` are left out: they are not run.
 Usage: python scripts/check_imports.py
@@ -22,6 +24,8 @@ CORE = "condiviso"
 PLUGINS = "plugins"
 PLUGIN_API = "condiviso.plugin_api"
 TENANCY = "condiviso.tenancy"
+APP = "condiviso.app"
+ENTRY_POINTS = frozenset({"condiviso.cli", "condiviso.wsgi", "condiviso.jobs.worker"})
 # What tenancy stands on: modules that import nothing above them.
 FOUNDATION = frozenset(
     f"{CORE}.{name}"
@@ -78,6 +82,8 @@ def _rule_broken(importer: str, imported: str) -> str | None:
         return "tenancy imports nothing above it"
     if _within(importer, PLUGINS) and not _within(imported, PLUGIN_API):
         return "a plugin uses the core only through the plugin API"
+    if imported == APP and importer not in ENTRY_POINTS:
+        return "only the entry points import the app factory"
     return None
 
 

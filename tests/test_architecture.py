@@ -52,6 +52,8 @@ def test_the_code_as_it_is_breaks_no_layer(graph):
         ("condiviso.plugin_api", "plugins.branding.services", "the core never imports"),
         ("plugins.catalog.services", "condiviso.tenancy.keys", "only through the plugin API"),
         ("plugins.example.views", "condiviso.accounts.forms", "only through the plugin API"),
+        ("condiviso.jobs.runner", "condiviso.app", "only the entry points import the app"),
+        ("condiviso.accounts.cli", "condiviso.app", "only the entry points import the app"),
     ],
 )
 def test_a_deliberate_bad_import_is_reported(graph, importer, imported, rule):

@@ -273,14 +273,14 @@ def test_the_runner_builds_its_app_once_and_needs_no_ambient_context(rq_app, mon
     """A worker started without an app (plain `rq worker`) builds one from the environment, once
     per process; the job still gets its tenant from its own arguments alone."""
     import condiviso.app
-    from condiviso.jobs import runner
+    from condiviso.jobs import worker
 
     built: list[Flask] = []
     monkeypatch.setattr(condiviso.app, "create_app", lambda: built.append(rq_app) or rq_app)
-    monkeypatch.setattr(runner, "_process_app", None)
+    monkeypatch.setattr(worker, "_process_app", None)
     first, second = unique("bare"), unique("bare")
-    runner.run("jobs_test.mark", "jobs-a", {"marker": first})
-    runner.run("jobs_test.mark", "jobs-b", {"marker": second})
+    worker.run("jobs_test.mark", "jobs-a", {"marker": first})
+    worker.run("jobs_test.mark", "jobs-b", {"marker": second})
     assert built == [rq_app]
     assert marks(rq_app, "jobs-a")[first] == "jobs-a"
     assert marks(rq_app, "jobs-b")[second] == "jobs-b"

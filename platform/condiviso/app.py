@@ -100,7 +100,8 @@ def create_app(
     from condiviso.accounts.admin_views import blueprint as staff_admin_blueprint
     from condiviso.accounts.assisted_views import blueprint as assisted_blueprint
     from condiviso.accounts.views import blueprint as accounts_blueprint
-    from condiviso.console.views import blueprint as console_blueprint
+    from condiviso.console import district_views, lifecycle, plugin_views, views  # noqa: F401  (their routes)
+    from condiviso.console.blueprint import blueprint as console_blueprint
     from condiviso.legal.views import blueprint as legal_blueprint
     from condiviso.portal.views import blueprint as portal_blueprint
     from condiviso.site.views import blueprint as site_blueprint
@@ -121,7 +122,18 @@ def create_app(
     access.init_app(app)
     check_url_rules(app)
 
-    from condiviso.cli import register_commands
-
-    register_commands(app)
+    _register_commands(app)
     return app
+
+
+def _register_commands(app: Flask) -> None:
+    """The `condiviso` command's groups, on the app's CLI."""
+    from condiviso.accounts.cli import accounts_cli
+    from condiviso.console.cli import operator_cli
+    from condiviso.districts.cli import db_cli, tenant_cli
+    from condiviso.encryption.cli import keys_cli
+    from condiviso.jobs.cli import jobs_cli
+    from condiviso.plugins.cli import plugins_cli
+
+    for group in (tenant_cli, db_cli, plugins_cli, operator_cli, accounts_cli, jobs_cli, keys_cli):
+        app.cli.add_command(group)

@@ -8,8 +8,8 @@ from flask_babel import gettext as _
 
 from condiviso.accounts.roles import Audience, allow
 from condiviso.console import services
+from condiviso.console.blueprint import blueprint, current_actor, current_operator
 from condiviso.console.forms import DistrictForm, DomainForm, InviteAdminForm, ProvisionForm
-from condiviso.console.views import blueprint, current_actor, current_operator
 from condiviso.forms import ConfirmForm, invalid, run_form
 from condiviso.ratelimit import limited
 from condiviso.tenancy import services as registry

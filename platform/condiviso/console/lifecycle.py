@@ -15,8 +15,8 @@ from flask_babel import gettext as _
 
 from condiviso.accounts.roles import Audience, allow
 from condiviso.console import services
+from condiviso.console.blueprint import blueprint, current_actor, current_operator
 from condiviso.console.forms import SuspendForm, TypedConfirmationForm
-from condiviso.console.views import blueprint, current_actor, current_operator
 from condiviso.forms import run_form
 from condiviso.ratelimit import limited
 from condiviso.tenancy import services as registry

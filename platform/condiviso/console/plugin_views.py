@@ -11,8 +11,8 @@ from flask_babel import gettext as _
 
 from condiviso.accounts.roles import Audience, allow
 from condiviso.console import services
+from condiviso.console.blueprint import blueprint, current_actor
 from condiviso.console.district_views import CHANGE_LIMITS
-from condiviso.console.views import blueprint, current_actor
 from condiviso.errors import InvalidInput
 from condiviso.extensions import db
 from condiviso.forms import ConfirmForm

@@ -10,7 +10,7 @@ See docs/decisions/0010-job-queue.md.
 from condiviso.jobs.clock import run_clock, tick
 from condiviso.jobs.enqueueing import enqueue
 from condiviso.jobs.registry import UnknownJob, find_job, job
-from condiviso.jobs.runner import Outcome, execute, run
+from condiviso.jobs.runner import Outcome, execute
 
 __all__ = [
     "Outcome",
@@ -19,7 +19,6 @@ __all__ = [
     "execute",
     "find_job",
     "job",
-    "run",
     "run_clock",
     "tick",
 ]

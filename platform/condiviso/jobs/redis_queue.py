@@ -3,7 +3,7 @@
 
 Jobs are stored as JSON (RQ's JSON serializer), never pickled: what sits in Redis is a job name,
 a tenant slug and plain arguments, and a worker imports nothing a queue entry names but
-`condiviso.jobs.runner.run`.
+`condiviso.jobs.worker.run`.
 """
 
 from __future__ import annotations
@@ -24,10 +24,11 @@ from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
 from condiviso.jobs.registry import job_policy
-from condiviso.jobs.runner import run
 from condiviso.redis_connection import get_redis
 
 log = logging.getLogger("condiviso.jobs")
+# What a worker calls for every job, by its path: the worker imports it, the queue does not.
+WORKER_ENTRY = "condiviso.jobs.worker.run"
 # Long enough for a district's export; a job still running then is stopped and retried.
 JOB_TIMEOUT_SECONDS = 900
 # A job with a key that has ended (failed for good, stopped) no longer blocks a new one.
@@ -71,7 +72,7 @@ def submit(
         _forget_ended(queue, identifier)
     try:
         queue.enqueue_call(
-            run,
+            WORKER_ENTRY,
             args=(name, tenant_slug, kwargs),
             job_id=identifier,
             unique=key is not None,

@@ -10,7 +10,7 @@ import enum
 import logging
 from typing import Any
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask
 
 from condiviso.errors import NotFound
 from condiviso.extensions import db
@@ -18,26 +18,10 @@ from condiviso.jobs.registry import UnknownJob, find_job, job_policy
 
 log = logging.getLogger("condiviso.jobs")
 
-_process_app: Flask | None = None
-
-
 class Outcome(enum.StrEnum):
     DONE = "done"
     NO_TENANT = "no_tenant"  # unknown, or offboarded
     INACTIVE = "inactive"  # suspended, or still provisioning
-
-
-def worker_app() -> Flask:
-    """The app jobs run in: the current one (`condiviso jobs worker` runs inside the CLI's app),
-    or one built from the environment once per process (a worker started some other way)."""
-    global _process_app
-    if has_app_context():
-        return current_app._get_current_object()  # type: ignore[attr-defined]
-    if _process_app is None:
-        from condiviso.app import create_app
-
-        _process_app = create_app()
-    return _process_app
 
 
 def execute(app: Flask, name: str, tenant_slug: str, kwargs: dict[str, Any]) -> Outcome:
@@ -92,8 +76,3 @@ def _retry_note() -> str:
     if current is None:
         return ""
     return f" (RQ job {current.id}, retries left: {current.retries_left or 0})"
-
-
-def run(name: str, tenant_slug: str, kwargs: dict[str, Any]) -> None:
-    """What an RQ worker calls for every job. Raising makes RQ retry the job later."""
-    execute(worker_app(), name, tenant_slug, kwargs)
