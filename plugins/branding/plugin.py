@@ -11,9 +11,9 @@ from flask_babel import gettext as _
 
 from condiviso.plugin_api import NavEntry, Role, TenantInfo, hookimpl
 from plugins.branding import admin_views  # noqa: F401  (registers its routes)
+from plugins.branding.definition import import_logo, logo_definition_problems
 from plugins.branding.models import BrandingAsset
 from plugins.branding.schemas import DEFAULT_PRIMARY_COLOR, BrandingSettings
-from plugins.branding.services import logo_problems, store_logo
 from plugins.branding.views import blueprint
 
 NAME = "branding"
@@ -86,36 +86,11 @@ def condiviso_template_context(tenant: TenantInfo):
     }
 
 
-def _logo_source(section: Mapping[str, Any], source_dir: Path) -> tuple[Path | None, list[str]]:
-    name = section.get("logo")
-    if name is None:
-        return None, []
-    if not isinstance(name, str):
-        return None, [_("Indica il nome del file del logo.")]
-    base = source_dir.resolve()
-    path = (base / name).resolve()
-    if base not in path.parents:
-        return None, [_("Il logo deve stare nella cartella della definizione.")]
-    if not path.is_file():
-        return None, [_("Non trovo il file del logo %(name)s.", name=name)]
-    return path, []
-
-
 @hookimpl
 def condiviso_validate_definition(definition: Mapping[str, Any], source_dir: Path):
-    section = definition["plugins"].get(NAME, {})
-    path, problems = _logo_source(section, source_dir)
-    if path is not None:
-        problems = logo_problems(path.read_bytes())
-    return {f"plugins.{NAME}.logo": problems} if problems else None
+    return logo_definition_problems(definition["plugins"].get(NAME, {}), source_dir)
 
 
 @hookimpl
 def condiviso_import_definition(tenant: TenantInfo, section: Mapping[str, Any], source_dir: Path):
-    path, problems = _logo_source(section, source_dir)
-    if problems:
-        raise ValueError(" ".join(problems))
-    if path is None:
-        return None
-    asset = store_logo(path.read_bytes(), path.name)
-    return {"logo": asset.sha256}
+    return import_logo(section, source_dir)

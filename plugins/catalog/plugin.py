@@ -20,10 +20,8 @@ from condiviso.plugin_api import (
     db,
     hookimpl,
 )
-from plugins.catalog import (
-    admin_views,  # noqa: F401  (registers the staff pages)
-    importer,
-)
+from plugins.catalog import admin_views  # noqa: F401  (registers the staff pages)
+from plugins.catalog.definition import FIELD, import_services, read_services, structural_problems
 from plugins.catalog.models import Coverage, SearchWord, Service, ServiceChange
 from plugins.catalog.views import blueprint, home_section
 
@@ -104,16 +102,16 @@ def _known(definition: Mapping[str, Any], source_dir: Path) -> dict[str, set[str
 def condiviso_validate_definition(definition: Mapping[str, Any], source_dir: Path):
     section = definition["plugins"].get(NAME, {})
     try:
-        records = importer.read_services(section, source_dir)
+        records = read_services(section, source_dir)
     except InvalidInput as error:
         return error.errors
-    problems = importer.structural_problems(records, _known(definition, source_dir))
-    return {importer.FIELD: problems} if problems else None
+    problems = structural_problems(records, _known(definition, source_dir))
+    return {FIELD: problems} if problems else None
 
 
 @hookimpl
 def condiviso_import_definition(tenant: TenantInfo, section: Mapping[str, Any], source_dir: Path):
-    importer.import_services(importer.read_services(section, source_dir))
+    import_services(read_services(section, source_dir))
     return None
 
 

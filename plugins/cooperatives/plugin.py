@@ -10,8 +10,8 @@ from typing import Any
 from flask_babel import gettext as _
 
 from condiviso.plugin_api import NavEntry, Role, TenantInfo, hookimpl
+from plugins.cooperatives.definition import import_network, validate_definition
 from plugins.cooperatives.models import Accreditation, Category, Cooperative, CooperativeArea
-from plugins.cooperatives.network import import_network, validate_definition
 from plugins.cooperatives.views import blueprint
 
 NAME = "cooperatives"
