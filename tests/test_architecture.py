@@ -43,7 +43,7 @@ def test_the_code_as_it_is_breaks_no_layer(graph):
     ("importer", "imported", "rule"),
     [
         ("condiviso.tenancy.services", "condiviso.accounts.samples", "tenancy imports nothing"),
-        ("condiviso.tenancy.registry", "condiviso.plugins.web", "tenancy imports nothing"),
+        ("condiviso.tenancy.snapshot", "condiviso.plugins.web", "tenancy imports nothing"),
         ("condiviso.tenancy.context", "condiviso.legal.services", "tenancy imports nothing"),
         ("condiviso.tenancy.models", "condiviso.territory.models", "tenancy imports nothing"),
         ("condiviso.tenancy.runtime", "condiviso.portal.views", "tenancy imports nothing"),

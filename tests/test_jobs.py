@@ -22,7 +22,7 @@ from condiviso.jobs import UnknownJob, enqueue, find_job, job, run_clock, tick
 from condiviso.jobs import clock as clock_module
 from condiviso.jobs.local import local_runner
 from condiviso.jobs.redis_queue import get_queue, job_id, work
-from condiviso.plugins import PluginRegistry, discover
+from condiviso.plugins import InstalledPlugins, discover
 from condiviso.redis_connection import get_redis
 from condiviso.tenancy import current_tenant, services, tenant_context
 from condiviso.tenancy.upgrade import upgrade_platform
@@ -293,7 +293,7 @@ def test_a_worker_finds_the_jobs_of_a_plugins_own_jobs_module(tmp_path, monkeypa
     assert f"{package}.jobs" not in sys.modules
     with pytest.raises(UnknownJob):
         find_job("lazyprobe.ping")
-    function = find_job("lazyprobe.ping", PluginRegistry([("lazyprobe", module)]))
+    function = find_job("lazyprobe.ping", InstalledPlugins([("lazyprobe", module)]))
     assert function.__module__ == f"{package}.jobs"
 
 

@@ -24,9 +24,9 @@ from condiviso.extensions import db
 from condiviso.legal import hooks as legal_hooks
 from condiviso.ops import logs
 from condiviso.ops.views import blueprint as ops_blueprint
-from condiviso.plugins import PluginRegistry, discover
+from condiviso.plugins import InstalledPlugins, discover
 from condiviso.plugins import web as plugin_web
-from condiviso.plugins.registry import check_url_rules
+from condiviso.plugins.installed import check_url_rules
 from condiviso.tenancy import SiteKind, current_site, register_site_blueprint
 from condiviso.tenancy import runtime as tenancy_runtime
 from condiviso.territory import hooks as territory_hooks
@@ -82,7 +82,7 @@ def create_app(
             app.wsgi_app, x_for=count, x_proto=count, x_host=hosts, x_port=hosts
         )
 
-    registry = PluginRegistry(discover() if plugins is None else plugins, core=CORE_PARTS)
+    registry = InstalledPlugins(discover() if plugins is None else plugins, core=CORE_PARTS)
     db.init_app(app)
     redis_connection.init_app(app)
     logs.init_app(app)

@@ -107,7 +107,7 @@ def render_error(status: int, title: str, message: str, errors: Mapping | None =
 def init_app(app: Flask) -> None:
     from condiviso import outages
     from condiviso.tenancy.engines import is_database_outage
-    from condiviso.tenancy.registry import RegistryUnavailable
+    from condiviso.tenancy.snapshot import RegistryUnavailable
 
     outages.init_app(app)
 

@@ -26,7 +26,7 @@ from condiviso.database.binding import bound_binding
 from condiviso.errors import wants_json
 from condiviso.ops.episodes import FailureEpisode
 from condiviso.tenancy.engines import failed_database
-from condiviso.tenancy.registry import TenantInfo
+from condiviso.tenancy.snapshot import TenantInfo
 
 log = logging.getLogger(__name__)
 

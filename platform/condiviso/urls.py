@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app
 
-from condiviso.tenancy.registry import TenantInfo
+from condiviso.tenancy.snapshot import TenantInfo
 
 # Control characters and spaces: urlsplit drops some of them silently, a header cannot hold them.
 _UNSAFE_IN_LOCATION = re.compile(r"[\x00-\x20\x7f-\x9f]")

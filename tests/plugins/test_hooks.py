@@ -193,19 +193,19 @@ def test_hook_condiviso_mail_identity(app, new_tenant):
 
 
 def test_hook_condiviso_requires(app, tmp_path):
-    from condiviso.plugins import PluginError, PluginRegistry
+    from condiviso.plugins import InstalledPlugins, PluginError
     from tests.plugins.fakes import fake_plugin
 
     base = fake_plugin("fake.base.plugin")
     needy = fake_plugin("fake.needy.plugin", condiviso_requires=["base"])
-    registry = PluginRegistry([("needy", needy), ("base", base)])
+    registry = InstalledPlugins([("needy", needy), ("base", base)])
     assert registry.order == ["base", "needy"]
     assert registry.missing_requirements({"needy"}) == {"needy": ["base"]}
     assert registry.missing_requirements({"needy", "base"}) == {}
     with pytest.raises(PluginError, match="not installed"):
-        PluginRegistry([("needy", fake_plugin("fake.n.plugin", condiviso_requires=["gone"]))])
+        InstalledPlugins([("needy", fake_plugin("fake.n.plugin", condiviso_requires=["gone"]))])
     with pytest.raises(PluginError, match="cycle"):
-        PluginRegistry(
+        InstalledPlugins(
             [
                 ("aa", fake_plugin("fake.a.plugin", condiviso_requires=["bb"])),
                 ("bb", fake_plugin("fake.b.plugin", condiviso_requires=["aa"])),
@@ -322,10 +322,10 @@ def test_hook_condiviso_tenant_prepared(app, tmp_path, calls):
 def test_hook_condiviso_periodic_jobs(alpha):
     """Each tick asks only the tenant's enabled plugins for job names (tests/test_jobs.py queues
     and runs them for real, per tenant)."""
-    from condiviso.plugins import PluginRegistry
+    from condiviso.plugins import InstalledPlugins
     from tests.plugins.fakes import fake_plugin
 
-    registry = PluginRegistry(
+    registry = InstalledPlugins(
         [
             (
                 "reminders",

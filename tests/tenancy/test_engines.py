@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from condiviso.tenancy.engines import EngineCache, create_tenant_engine
 from condiviso.tenancy.models import TenantStatus
-from condiviso.tenancy.registry import TenantInfo
+from condiviso.tenancy.snapshot import TenantInfo
 from tests.conftest import POSTGRES_URL
 
 

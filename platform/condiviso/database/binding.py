@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-    from condiviso.tenancy.registry import TenantInfo
+    from condiviso.tenancy.snapshot import TenantInfo
 
 
 class NoTenantBound(RuntimeError):

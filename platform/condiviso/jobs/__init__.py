@@ -9,7 +9,7 @@ See docs/decisions/0010-job-queue.md.
 
 from condiviso.jobs.clock import run_clock, tick
 from condiviso.jobs.enqueueing import enqueue
-from condiviso.jobs.registry import UnknownJob, find_job, job
+from condiviso.jobs.names import UnknownJob, find_job, job
 from condiviso.jobs.runner import Outcome, execute
 
 __all__ = [

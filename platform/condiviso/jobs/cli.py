@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 
 from condiviso.cli_support import CommandError, cli_errors, require_platform_schema
 from condiviso.jobs.clock import run_clock, tick
-from condiviso.jobs.registry import UnknownJob
+from condiviso.jobs.names import UnknownJob
 from condiviso.jobs.runner import Outcome, execute
 
 jobs_cli = AppGroup("jobs", help="Lavori in background: worker, orologio, esecuzione a mano.")

@@ -19,7 +19,7 @@ from typing import Any
 from flask import Flask, current_app, has_request_context, request, request_tearing_down
 
 from condiviso.jobs.local import run_here
-from condiviso.jobs.registry import find_job
+from condiviso.jobs.names import find_job
 from condiviso.redis_connection import REDIS_FAILURES, redis_episode
 
 log = logging.getLogger("condiviso.jobs")

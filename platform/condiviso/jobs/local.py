@@ -25,7 +25,7 @@ from typing import Any
 
 from flask import Flask
 
-from condiviso.jobs.registry import UnknownJob, job_policy
+from condiviso.jobs.names import UnknownJob, job_policy
 from condiviso.jobs.runner import execute
 
 log = logging.getLogger("condiviso.jobs")

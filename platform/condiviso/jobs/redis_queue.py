@@ -23,7 +23,7 @@ from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
-from condiviso.jobs.registry import job_policy
+from condiviso.jobs.names import job_policy
 from condiviso.redis_connection import get_redis
 
 log = logging.getLogger("condiviso.jobs")

@@ -14,9 +14,10 @@ from flask import Flask
 
 from condiviso.errors import NotFound
 from condiviso.extensions import db
-from condiviso.jobs.registry import UnknownJob, find_job, job_policy
+from condiviso.jobs.names import UnknownJob, find_job, job_policy
 
 log = logging.getLogger("condiviso.jobs")
+
 
 class Outcome(enum.StrEnum):
     DONE = "done"

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from condiviso.errors import InvalidInput
 from condiviso.extensions import db
-from condiviso.plugins.registry import PluginRegistry
+from condiviso.plugins.installed import InstalledPlugins
 from condiviso.plugins.web import get_plugins
 from condiviso.tenancy import tenant_context
 from condiviso.tenancy.models import Tenant, TenantPlugin, TenantStatus
@@ -73,7 +73,7 @@ def _tell_enabled(tenant: Tenant, name: str) -> None:
         db.session.commit()
 
 
-def _check_requirements(plugins: PluginRegistry, enabled: set[str]) -> None:
+def _check_requirements(plugins: InstalledPlugins, enabled: set[str]) -> None:
     missing = plugins.missing_requirements(enabled)
     if missing:
         details = "; ".join(

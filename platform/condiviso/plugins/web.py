@@ -6,15 +6,15 @@ from typing import Any
 
 from flask import Flask, abort, current_app, has_request_context, request
 
+from condiviso.plugins.installed import InstalledPlugins, PluginError
 from condiviso.plugins.navigation import NavEntry
-from condiviso.plugins.registry import PluginError, PluginRegistry
 from condiviso.tenancy import TenantInfo, current_site, get_runtime
 
 # What the portal's shell (base.html) lets plugins fill.
 SHELL_SLOTS = frozenset({"brand_name", "brand_logo_url", "stylesheets", "footer_links", "contacts"})
 
 
-def get_plugins(app: Flask | None = None) -> PluginRegistry:
+def get_plugins(app: Flask | None = None) -> InstalledPlugins:
     return (app or current_app).extensions["condiviso.plugins"]
 
 
@@ -78,7 +78,7 @@ def _template_context() -> dict[str, Any]:
     return {"navigation": navigation(tenant), **plugin_template_context(tenant)}
 
 
-def init_app(app: Flask, registry: PluginRegistry) -> None:
+def init_app(app: Flask, registry: InstalledPlugins) -> None:
     app.extensions["condiviso.plugins"] = registry
     runtime = get_runtime(app)
     runtime.tenant_histories = [*runtime.tenant_histories, *registry.histories()]

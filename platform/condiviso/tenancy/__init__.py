@@ -13,9 +13,9 @@ from condiviso.tenancy.context import (
     tenant_context,
 )
 from condiviso.tenancy.models import TenantStatus
-from condiviso.tenancy.registry import TenantInfo
 from condiviso.tenancy.runtime import current_site, get_runtime, register_site_blueprint
 from condiviso.tenancy.sites import Site, SiteKind
+from condiviso.tenancy.snapshot import TenantInfo
 
 __all__ = [
     "NoTenantBound",

@@ -12,8 +12,8 @@ from condiviso.database.binding import bind, bound_binding, current_binding, unb
 from condiviso.errors import NotFound
 from condiviso.extensions import db
 from condiviso.tenancy.engines import failed_database, is_database_outage
-from condiviso.tenancy.registry import TenantInfo, load_tenant_info
 from condiviso.tenancy.runtime import get_runtime
+from condiviso.tenancy.snapshot import TenantInfo, load_tenant_info
 
 
 def current_tenant() -> TenantInfo:

@@ -26,7 +26,7 @@ from sqlalchemy.engine import URL, Engine
 from condiviso.database.binding import bound_binding
 
 if TYPE_CHECKING:
-    from condiviso.tenancy.registry import TenantInfo
+    from condiviso.tenancy.snapshot import TenantInfo
 
 
 def resolve_url(url: str | URL, instance_path: str | Path) -> URL:

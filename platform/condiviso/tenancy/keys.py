@@ -92,7 +92,7 @@ class TenantSessionInterface(SecureCookieSessionInterface):
         return serializer
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
-        from condiviso.tenancy.registry import RegistryUnavailable
+        from condiviso.tenancy.snapshot import RegistryUnavailable
 
         if request.path in self._sessionless_paths:
             return None

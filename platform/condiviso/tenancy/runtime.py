@@ -14,7 +14,8 @@ from condiviso.redis_connection import get_redis, redis_key
 from condiviso.tenancy.engines import EngineCache, create_tenant_engine, mark_database_errors
 from condiviso.tenancy.keys import TenantSessionInterface
 from condiviso.tenancy.migrations import CORE_TENANT_HISTORY, History
-from condiviso.tenancy.registry import (
+from condiviso.tenancy.sites import HostResolver, Site, SiteKind
+from condiviso.tenancy.snapshot import (
     REGISTRY_VERSION_KEY,
     DatabaseVersion,
     RedisVersion,
@@ -24,7 +25,6 @@ from condiviso.tenancy.registry import (
     load_snapshot,
     tenants_missing_from,
 )
-from condiviso.tenancy.sites import HostResolver, Site, SiteKind
 
 SITE_ENVIRON_KEY = "condiviso.site"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

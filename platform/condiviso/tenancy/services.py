@@ -33,8 +33,8 @@ from condiviso.tenancy.models import (
     TenantDomain,
     TenantStatus,
 )
-from condiviso.tenancy.registry import TenantInfo, load_tenant_info
 from condiviso.tenancy.runtime import get_runtime
+from condiviso.tenancy.snapshot import TenantInfo, load_tenant_info
 from condiviso.tenancy.validation import (
     validate_custom_domain,
     validate_display_name,

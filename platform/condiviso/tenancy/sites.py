@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from condiviso.tenancy.registry import RegistrySnapshot, TenantInfo
+from condiviso.tenancy.snapshot import RegistrySnapshot, TenantInfo
 
 _HOST_RE = re.compile(
     r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$"

@@ -1,4 +1,5 @@
-"""The registry: cached per worker, O(1) host lookups, every change audited and announced."""
+"""The registry snapshot: cached per worker, O(1) host lookups; every change to the registry
+audited and announced."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from condiviso.extensions import db
 from condiviso.plugins import enablement
 from condiviso.tenancy import get_runtime, services
 from condiviso.tenancy.models import RegistryAudit, RegistryState
-from condiviso.tenancy.registry import RegistryCache, RegistrySnapshot, RegistryUnavailable
+from condiviso.tenancy.snapshot import RegistryCache, RegistrySnapshot, RegistryUnavailable
 from tests.conftest import PLATFORM_DOMAIN, build_app, start_app
 from tests.helpers import ACTOR
 

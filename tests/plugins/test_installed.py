@@ -7,8 +7,8 @@ import sqlalchemy as sa
 from flask import Blueprint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from condiviso.plugins import PluginError, PluginRegistry
-from condiviso.plugins.registry import discover
+from condiviso.plugins import InstalledPlugins, PluginError
+from condiviso.plugins.installed import discover
 from tests.conftest import base_settings
 from tests.plugins.fakes import fake_plugin, write_history
 
@@ -34,7 +34,7 @@ def test_installed_plugins_are_discovered_through_entry_points():
 
 def test_a_plugin_with_models_and_history_loads(tmp_path):
     history = write_history(tmp_path / "demo", [("demo_0001", None, ("demo",))])
-    registry = PluginRegistry(
+    registry = InstalledPlugins(
         [
             (
                 "demo",
@@ -79,7 +79,7 @@ def test_a_plugin_with_models_and_history_loads(tmp_path):
 )
 def test_clashes_are_refused_at_load(plugins, reason):
     with pytest.raises(PluginError, match=reason):
-        PluginRegistry(plugins)
+        InstalledPlugins(plugins)
 
 
 @pytest.mark.parametrize(
@@ -100,12 +100,12 @@ def test_clashes_are_refused_at_load(plugins, reason):
 def test_migration_histories_are_namespaced(tmp_path, revisions, reason):
     history = write_history(tmp_path / "demo", revisions)
     with pytest.raises(PluginError, match=reason):
-        PluginRegistry([("demo", fake_plugin("fake.h", condiviso_migrations=history))])
+        InstalledPlugins([("demo", fake_plugin("fake.h", condiviso_migrations=history))])
 
 
 def test_a_history_folder_needs_versions(tmp_path):
     with pytest.raises(PluginError, match="versions/"):
-        PluginRegistry([("demo", fake_plugin("fake.h", condiviso_migrations=tmp_path))])
+        InstalledPlugins([("demo", fake_plugin("fake.h", condiviso_migrations=tmp_path))])
 
 
 def test_undeclared_tenant_tables_are_refused():
@@ -114,7 +114,7 @@ def test_undeclared_tenant_tables_are_refused():
         id: Mapped[int] = mapped_column(primary_key=True)
 
     Orphan.__module__ = "fake.orphaned.models"
-    registry = PluginRegistry([("orphaned", fake_plugin("fake.orphaned.plugin"))])
+    registry = InstalledPlugins([("orphaned", fake_plugin("fake.orphaned.plugin"))])
     with pytest.raises(PluginError, match=r"'orphan_table'.*not declared"):
         registry._check_tables_claimed([sa.inspect(Orphan)])
 
@@ -125,7 +125,7 @@ def test_a_core_table_in_a_plugin_namespace_is_refused(tmp_path):
         id: Mapped[int] = mapped_column(primary_key=True)
 
     Squatter.__module__ = "condiviso.somewhere"
-    registry = PluginRegistry([("demo", fake_plugin("fake.ok"))])
+    registry = InstalledPlugins([("demo", fake_plugin("fake.ok"))])
     with pytest.raises(PluginError, match="namespace of plugin 'demo'"):
         registry._check_tables_claimed([sa.inspect(Squatter)])
 
@@ -144,6 +144,6 @@ def test_a_url_clash_stops_the_app(tmp_path):
 
 
 def test_start_up_hooks_are_not_called_per_tenant():
-    registry = PluginRegistry([])
+    registry = InstalledPlugins([])
     with pytest.raises(PluginError, match="start-up hook"):
         registry.hook("condiviso_blueprint", [])

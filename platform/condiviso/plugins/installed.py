@@ -79,7 +79,7 @@ def _describe(module: ModuleType) -> str:
     return doc.strip().splitlines()[0] if doc.strip() else ""
 
 
-class PluginRegistry:
+class InstalledPlugins:
     """The plugins installed in this deployment, checked, with their hooks."""
 
     def __init__(

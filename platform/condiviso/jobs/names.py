@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
-    from condiviso.plugins import PluginRegistry
+    from condiviso.plugins import InstalledPlugins
 
 JobFunction = TypeVar("JobFunction", bound=Callable[..., Any])
 
@@ -72,7 +72,7 @@ def job(
     return register
 
 
-def find_job(name: str, plugins: PluginRegistry | None = None) -> Callable[..., Any]:
+def find_job(name: str, plugins: InstalledPlugins | None = None) -> Callable[..., Any]:
     """The function registered as `name`; `UnknownJob` if there is none.
 
     A name not seen yet makes the installed plugins' `jobs` modules load first: a plugin module
@@ -93,7 +93,7 @@ def job_policy(name: str) -> JobPolicy:
     return _policies.get(name, DEFAULT_POLICY)
 
 
-def _import_plugin_jobs(plugins: PluginRegistry) -> None:
+def _import_plugin_jobs(plugins: InstalledPlugins) -> None:
     for plugin in plugins.plugins.values():
         package = plugin.module.__name__.rpartition(".")[0]
         if not package:
