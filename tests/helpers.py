@@ -12,7 +12,7 @@ from werkzeug.test import TestResponse
 from condiviso.districts import provisioning
 from condiviso.extensions import db
 from condiviso.plugins import enablement
-from condiviso.tenancy import TenantInfo, services, tenant_context
+from condiviso.tenancy import TenantInfo, registry, tenant_context
 from condiviso.territory.services import sync_comuni
 
 ACTOR = "test:suite"
@@ -90,7 +90,7 @@ def provision(
             with tenant_context(slug):
                 sync_comuni(comuni)
                 db.session.commit()
-        return services.tenant_info(slug)
+        return registry.tenant_info(slug)
 
 
 PASSWORD = "una frase lunga e facile"

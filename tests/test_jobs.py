@@ -24,7 +24,7 @@ from condiviso.jobs.local import local_runner
 from condiviso.jobs.redis_queue import get_queue, job_id, work
 from condiviso.plugins import InstalledPlugins, discover
 from condiviso.redis_connection import get_redis
-from condiviso.tenancy import current_tenant, services, tenant_context
+from condiviso.tenancy import current_tenant, lifecycle, tenant_context
 from condiviso.tenancy.upgrade import upgrade_platform
 from tests.conftest import PLATFORM_DOMAIN, _apps, base_settings
 from tests.helpers import ACTOR, finish_jobs, provision
@@ -140,7 +140,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory, probe: object) -> Flask
     provision(app, WITHOUT_PLUGIN, "Distretto senza sonda (test)")
     provision(app, SUSPENDED, "Distretto sospeso (test)", plugins={"jobsprobe": {}})
     with app.app_context():
-        services.suspend_tenant(SUSPENDED, ACTOR)
+        lifecycle.suspend_tenant(SUSPENDED, ACTOR)
     return app
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from condiviso.jobs import execute
 from condiviso.mail.delivery import MAIL_JOB, build_message, deliver, send_mail
-from condiviso.tenancy import services, tenant_context
+from condiviso.tenancy import lifecycle, tenant_context
 from tests.conftest import PLATFORM_DOMAIN, SmtpSink, build_app
 from tests.helpers import ACTOR, finish_jobs, provision
 
@@ -53,7 +53,7 @@ def test_a_districts_mail_still_leaves_once_it_is_suspended(mail_app, smtp):
     tenant = provision(mail_app, "sospesa-posta", "Ambito sospeso (test)")
     with mail_app.app_context():
         message = build_message(tenant, "sospesa@esempio.it", "Promemoria", "Testo\n")
-        services.suspend_tenant("sospesa-posta", ACTOR)
+        lifecycle.suspend_tenant("sospesa-posta", ACTOR)
     payload = base64.b64encode(bytes(message)).decode()
     execute(mail_app, MAIL_JOB, "sospesa-posta", {"message": payload})
     execute(mail_app, MAIL_JOB, "sospesa-posta", {"message": payload})  # a retry: not twice

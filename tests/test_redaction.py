@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from condiviso.extensions import db
 from condiviso.ops.logs import LOG_FORMAT, RedactingFormatter
 from condiviso.redaction import redact_credentials
-from condiviso.tenancy import services
+from condiviso.tenancy import registry
 from condiviso.tenancy.migrations import PLATFORM_HISTORY, downgrade, upgrade
 from condiviso.tenancy.models import RegistryAudit
 from tests.conftest import build_app
@@ -30,7 +30,7 @@ def test_passwords_in_urls_are_masked_and_nothing_else_changes():
 
 def test_the_registry_audit_keeps_no_database_password(app, host_client):
     with app.app_context():
-        services.record_event(
+        registry.record_event(
             ACTOR, None, "tenant.registered", {"database_url": SECRET_URL, "nested": [SECRET_URL]}
         )
         row = db.session.scalar(sa.select(RegistryAudit).order_by(RegistryAudit.id.desc()))

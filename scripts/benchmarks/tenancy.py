@@ -73,7 +73,7 @@ from sqlalchemy.pool import NullPool
 from condiviso.districts import provisioning
 from condiviso.extensions import db
 from condiviso.plugins import enablement, get_plugins
-from condiviso.tenancy import services, tenant_context
+from condiviso.tenancy import registry, tenant_context
 from condiviso.tenancy.engines import resolve_url
 from condiviso.tenancy.migrations import History, current_heads, downgrade
 from condiviso.territory.services import sync_comuni
@@ -571,7 +571,7 @@ def downgrade_branding(urls: Sequence[str], history: History, instance: str) -> 
 
 def tenant_urls(app: Flask) -> list[str]:
     with app.app_context():
-        return [services.get_tenant(slug(n)).database_url for n in range(1, TENANTS + 1)]
+        return [registry.get_tenant(slug(n)).database_url for n in range(1, TENANTS + 1)]
 
 
 def upgrade_figure(label: str, run: UpgradeRun) -> Figure:

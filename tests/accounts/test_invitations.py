@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from condiviso.accounts.models import Invitation, RoleGrant, User
 from condiviso.extensions import db
-from condiviso.tenancy import services, tenant_context
+from condiviso.tenancy import domains, tenant_context
 from condiviso.territory.models import Comune
 from plugins.cooperatives.models import Cooperative
 from tests.accounts.flows import link_in, path_of, post_form, unique_email
@@ -28,7 +28,7 @@ def district(mail_app):
         comuni=[comune("012127", "Tradate"), comune("012134", "Vedano Olona")],
     )
     with mail_app.app_context():
-        services.add_domain("inv", "welfare.inviti.example", ACTOR, verified=True, primary=True)
+        domains.add_domain("inv", "welfare.inviti.example", ACTOR, verified=True, primary=True)
     admin = unique_email("admin")
     make_user(mail_app, "inv", admin, "district_admin")
     with mail_app.app_context(), tenant_context("inv"):

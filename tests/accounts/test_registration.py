@@ -215,10 +215,10 @@ def _statements_during(app, slug, send) -> list[str]:
     job it queues runs after the answer, elsewhere)."""
     import threading
 
-    from condiviso.tenancy import get_runtime, services
+    from condiviso.tenancy import get_runtime, registry
 
     with app.app_context():
-        engine = get_runtime(app).engines.engine_for(services.tenant_info(slug))
+        engine = get_runtime(app).engines.engine_for(registry.tenant_info(slug))
     me, seen = threading.get_ident(), []
 
     def note(_conn, _cursor, statement, *_args):

@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from condiviso.tenancy import services
+from condiviso.tenancy import registry
 from tests.accounts.flows import post_form, unique_email
 from tests.conftest import PLATFORM_DOMAIN
 from tests.helpers import PASSWORD, csrf_token, make_user, provision
@@ -29,7 +29,7 @@ def admin_client(app, host_client):
 
 def _settings(app, slug):
     with app.app_context():
-        return services.get_tenant(slug).plugin("branding").settings
+        return registry.get_tenant(slug).plugin("branding").settings
 
 
 def test_settings_are_saved_and_shown(app, admin_client):

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from condiviso.errors import InvalidInput
 from condiviso.extensions import db
 from condiviso.plugins import enablement, get_plugins
-from condiviso.tenancy import services
+from condiviso.tenancy import registry
 from condiviso.tenancy.models import RegistryAudit
 from plugins.branding.contrast import contrast_ratio
 from tests.helpers import ACTOR
@@ -68,10 +68,10 @@ def test_messages_follow_the_language(app):
 
 def test_invalid_settings_are_not_stored(app, alpha):
     with app.app_context():
-        before = services.get_tenant("alpha").plugin("branding").settings
+        before = registry.get_tenant("alpha").plugin("branding").settings
         audits = db.session.scalar(sa.select(sa.func.count()).select_from(RegistryAudit))
         with pytest.raises(InvalidInput):
             enablement.set_plugin("alpha", "branding", ACTOR, True, {"primary_color": "#eeeeee"})
         db.session.rollback()
-        assert services.get_tenant("alpha").plugin("branding").settings == before
+        assert registry.get_tenant("alpha").plugin("branding").settings == before
         assert db.session.scalar(sa.select(sa.func.count()).select_from(RegistryAudit)) == audits

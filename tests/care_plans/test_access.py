@@ -189,7 +189,7 @@ def test_the_citizens_own_reads_are_not_audited(records):
 
 def test_a_suspended_districts_records_stay_closed(app):
     """Reading must leave an audit row, and a suspended district's database takes no writes."""
-    from condiviso.tenancy import services as registry
+    from condiviso.tenancy import lifecycle
     from tests.helpers import ACTOR
 
     district = build_district(app, "cura-sospeso")
@@ -197,7 +197,7 @@ def test_a_suspended_districts_records_stay_closed(app):
     operator = district.client("operator")
     before = _state(district)
     with app.app_context():
-        registry.suspend_tenant(district.slug, ACTOR, "prova")
+        lifecycle.suspend_tenant(district.slug, ACTOR, "prova")
     try:
         for path in (
             f"/admin/piani/colloqui/{intake_id}",
@@ -211,7 +211,7 @@ def test_a_suspended_districts_records_stay_closed(app):
         assert _state(district) == before
     finally:
         with app.app_context():
-            registry.resume_tenant(district.slug, ACTOR)
+            lifecycle.resume_tenant(district.slug, ACTOR)
     assert operator.get(f"/admin/piani/colloqui/{intake_id}").status_code == 200
 
 

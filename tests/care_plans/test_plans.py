@@ -230,7 +230,7 @@ def test_status_moves_only_along_the_allowed_transitions(district):
 
 
 def test_requests_in_one_click_are_real_and_made_once(district):
-    from condiviso.tenancy import services as registry
+    from condiviso.tenancy import registry
     from plugins.catalog.models import Service
     from plugins.catalog.services import set_status
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from condiviso.tenancy import services
+from condiviso.tenancy import domains, registry
 from tests.conftest import PLATFORM_DOMAIN
 from tests.console.conftest import audit_rows
 from tests.helpers import ACTOR
@@ -12,7 +12,7 @@ from tests.helpers import ACTOR
 
 def _domains(app, slug: str) -> list[tuple[str, bool, bool]]:
     with app.app_context():
-        tenant = services.get_tenant(slug)
+        tenant = registry.get_tenant(slug)
         return [(d.hostname, d.verified, d.is_primary) for d in tenant.domains]
 
 
@@ -90,7 +90,7 @@ def test_a_domain_of_another_district_is_refused(app, console, new_tenant):
     owner, other = new_tenant().slug, new_tenant().slug
     host = f"welfare.{owner}.esempio.it"
     with app.app_context():
-        services.add_domain(owner, host, ACTOR)
+        domains.add_domain(owner, host, ACTOR)
     response = console.submit(f"/console/distretti/{other}/domini", {"hostname": host})
     assert response.status_code == 400
     assert 'id="hostname-error"' in response.text and "già assegnato" in response.text
@@ -105,7 +105,7 @@ def test_name_and_plan_are_changed(app, console, actor, new_tenant):
     )
     assert response.status_code == 302
     with app.app_context():
-        tenant = services.get_tenant(slug)
+        tenant = registry.get_tenant(slug)
         assert (tenant.display_name, tenant.plan) == ("Ambito rinominato", "plus")
     who, action, details = audit_rows(app, slug)[-1]
     assert (who, action, details["plan"]) == (actor, "tenant.updated", ["base", "plus"])
@@ -120,6 +120,6 @@ def test_an_invalid_plan_changes_nothing_not_even_a_valid_name(app, console, new
     assert response.status_code == 400
     assert 'id="plan-error"' in response.text and "Piano sconosciuto" in response.text
     with app.app_context():
-        stored = services.get_tenant(tenant.slug)
+        stored = registry.get_tenant(tenant.slug)
         assert (stored.display_name, stored.plan) == (tenant.display_name, "base")
     assert audit_rows(app, tenant.slug) == before

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from condiviso.tenancy import services
+from condiviso.errors import NotFound
+from condiviso.tenancy import lifecycle, registry
 from condiviso.tenancy.models import TenantStatus
 from tests.care_plans.fixtures import NEEDS, build_district, record_intake
 from tests.conftest import PLATFORM_DOMAIN
@@ -21,8 +22,8 @@ from tests.helpers import ACTOR
 def _status(app, slug: str) -> TenantStatus | None:
     with app.app_context():
         try:
-            return services.get_tenant(slug).status
-        except services.NotFound:
+            return registry.get_tenant(slug).status
+        except NotFound:
             return None
 
 
@@ -153,7 +154,7 @@ def test_only_archives_inside_the_archive_folder_are_served(app, console, new_te
     outside = tmp_path / f"{slug}-elsewhere.zip"
     outside.write_bytes(b"not for download")
     with app.app_context():
-        services.record_archive(slug, ACTOR, str(outside))
+        lifecycle.record_archive(slug, ACTOR, str(outside))
     assert console.get(f"/console/distretti/{slug}/archivio").status_code == 404
     for path in (
         "/console/distretti/..%2F..%2Fetc%2Fpasswd/archivio",

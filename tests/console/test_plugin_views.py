@@ -4,7 +4,7 @@ settings schema), disable."""
 from __future__ import annotations
 
 from condiviso.plugins import enablement
-from condiviso.tenancy import services
+from condiviso.tenancy import registry
 from tests.conftest import PLATFORM_DOMAIN
 from tests.console.conftest import audit_rows
 from tests.helpers import ACTOR, csrf_token
@@ -12,7 +12,7 @@ from tests.helpers import ACTOR, csrf_token
 
 def _branding(app, slug: str) -> tuple[bool, dict] | None:
     with app.app_context():
-        row = services.get_tenant(slug).plugin("branding")
+        row = registry.get_tenant(slug).plugin("branding")
         return None if row is None else (row.enabled, dict(row.settings))
 
 

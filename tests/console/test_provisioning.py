@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from condiviso.accounts.roles import Role
 from condiviso.accounts.services import find_user
 from condiviso.extensions import db
-from condiviso.tenancy import services, tenant_context
+from condiviso.tenancy import domains, registry, tenant_context
 from condiviso.tenancy.models import RegistryAudit, Tenant, TenantStatus
 from tests.conftest import PLATFORM_DOMAIN
 from tests.console.conftest import audit_rows
@@ -72,7 +72,7 @@ def test_provisioning_creates_the_district_and_invites_its_first_admin(
     assert admin in response.text and f"{slug}.{PLATFORM_DOMAIN}" in response.text
 
     with app.app_context():
-        tenant = services.get_tenant(slug)
+        tenant = registry.get_tenant(slug)
         assert (tenant.status, tenant.plan) == (TenantStatus.ACTIVE, "standard")
     actions = [(who, action) for who, action, _details in audit_rows(app, slug)]
     assert actions == [
@@ -111,7 +111,7 @@ def test_a_later_invitation_links_to_the_districts_primary_domain(app, console, 
     tenant = new_tenant()
     host = f"welfare.{tenant.slug}.esempio.it"
     with app.app_context():
-        services.add_domain(tenant.slug, host, ACTOR, verified=True, primary=True)
+        domains.add_domain(tenant.slug, host, ACTOR, verified=True, primary=True)
     response = console.submit(
         f"/console/distretti/{tenant.slug}/amministrazione",
         {"admin_email": "seconda@esempio.it"},
@@ -155,4 +155,4 @@ def test_a_slug_already_taken_is_refused(app, console, alpha):
     assert 'id="slug-error"' in response.text and "già usato" in response.text
     assert _counts(app) == before
     with app.app_context():
-        assert services.get_tenant("alpha").display_name == "Ambito di Alpha (test)"
+        assert registry.get_tenant("alpha").display_name == "Ambito di Alpha (test)"

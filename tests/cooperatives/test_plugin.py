@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from condiviso.districts.definitions import apply_definition
 from condiviso.plugins import enablement, get_plugins
-from condiviso.tenancy import services as tenancy
+from condiviso.tenancy import registry
 from condiviso.tenancy.engines import resolve_url
 from condiviso.tenancy.migrations import current_heads
 from tests.accounts.flows import post_form, unique_email
@@ -117,4 +117,4 @@ def test_a_definition_that_does_not_enable_the_plugin_does_not_call_its_hooks(ap
     hooks = {hook for hook, plugin in calls if plugin == "cooperatives"}
     assert hooks == set()
     with app.app_context():
-        assert "cooperatives" not in tenancy.tenant_info("senza-rete").plugins
+        assert "cooperatives" not in registry.tenant_info("senza-rete").plugins

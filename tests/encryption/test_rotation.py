@@ -16,7 +16,7 @@ from sqlalchemy_utils.types.encrypted.encrypted_type import AesGcmEngine
 from condiviso.encryption.ring import encode_key
 from condiviso.encryption.sealed import UnreadableValue
 from condiviso.extensions import db
-from condiviso.tenancy import services, tenant_context
+from condiviso.tenancy import lifecycle, tenant_context
 from condiviso.tenancy.keys import derive_key
 from condiviso.tenancy.models import Tenant
 from plugins.care_plans.models import SEALED_PURPOSE, CarePlan, Intake
@@ -163,7 +163,7 @@ def test_reencrypt_covers_every_district_suspended_ones_too(deployment):
     record_intake(active)
     record_intake(suspended)
     with deployment.app_context():
-        services.suspend_tenant(suspended.slug, ACTOR)
+        lifecycle.suspend_tenant(suspended.slug, ACTOR)
     rotated = worker(deployment, DATA_ENCRYPTION_KEYS=f"{V2},{V1}")
 
     result = reencrypt(rotated)

@@ -14,7 +14,7 @@ from flask import Flask
 
 from condiviso.console.operators import create_operator
 from condiviso.extensions import db
-from condiviso.tenancy import services as registry
+from condiviso.tenancy import registry
 from tests.conftest import BACKEND, RUN_ID, base_settings, start_app
 from tests.faults.forms import District, build_district
 from tests.faults.processes import PostgresCluster, PostgresClusters, PrivateRedis

@@ -21,8 +21,7 @@ from condiviso.accounts.models import ActivationCode, Invitation, RoleGrant, Use
 from condiviso.accounts.phones import normalize_phone
 from condiviso.extensions import db
 from condiviso.plugins import enablement
-from condiviso.tenancy import services as registry
-from condiviso.tenancy import tenant_context
+from condiviso.tenancy import registry, tenant_context
 from condiviso.territory.models import Comune
 from plugins.cooperatives.models import Cooperative
 from plugins.requests.models import Request

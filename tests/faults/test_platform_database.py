@@ -117,7 +117,7 @@ def test_districts_are_served_from_the_snapshot_then_503_and_it_heals(
     registry_lines = [
         r.getMessage()
         for number, r in enumerate(caplog.records)
-        if r.name.endswith("registry")
+        if r.name == "condiviso.tenancy.snapshot"
         and (number < records_of_this_worker or "answers again" in r.msg)
     ]
     assert sum("unreachable" in line for line in registry_lines) == 1

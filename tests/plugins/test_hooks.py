@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from condiviso.extensions import db
 from condiviso.plugins import enablement, get_plugins, hookspecs, navigation
-from condiviso.tenancy import services, tenant_context
+from condiviso.tenancy import registry, tenant_context
 from condiviso.tenancy.engines import resolve_url
 from condiviso.tenancy.migrations import current_heads
 from tests.conftest import PLATFORM_DOMAIN
@@ -49,8 +49,8 @@ def test_every_hook_specification_is_documented():
 def calls(app):
     """(hook name, plugin name) of every hook implementation pluggy calls during the test."""
     recorded: list[tuple[str, str]] = []
-    registry = app.extensions["condiviso.plugins"]
-    undo = registry.pm.add_hookcall_monitoring(
+    installed = app.extensions["condiviso.plugins"]
+    undo = installed.pm.add_hookcall_monitoring(
         lambda hook_name, impls, kwargs: recorded.extend((hook_name, i.plugin_name) for i in impls),
         lambda outcome, hook_name, impls, kwargs: None,
     )
@@ -148,7 +148,7 @@ def test_hook_condiviso_import_definition(app, host_client, tmp_path):
     with app.app_context():
         apply_definition(path, ACTOR)
         apply_definition(path, ACTOR)
-        digest = services.get_tenant("withlogo").plugin("branding").settings["logo"]
+        digest = registry.get_tenant("withlogo").plugin("branding").settings["logo"]
         with tenant_context("withlogo"):
             assert db.session.scalars(sa.select(BrandingAsset.sha256)).all() == [digest]
     logo = host_client(f"withlogo.{PLATFORM_DOMAIN}").get(f"/branding/logo/{digest}")
@@ -198,10 +198,10 @@ def test_hook_condiviso_requires(app, tmp_path):
 
     base = fake_plugin("fake.base.plugin")
     needy = fake_plugin("fake.needy.plugin", condiviso_requires=["base"])
-    registry = InstalledPlugins([("needy", needy), ("base", base)])
-    assert registry.order == ["base", "needy"]
-    assert registry.missing_requirements({"needy"}) == {"needy": ["base"]}
-    assert registry.missing_requirements({"needy", "base"}) == {}
+    installed = InstalledPlugins([("needy", needy), ("base", base)])
+    assert installed.order == ["base", "needy"]
+    assert installed.missing_requirements({"needy"}) == {"needy": ["base"]}
+    assert installed.missing_requirements({"needy", "base"}) == {}
     with pytest.raises(PluginError, match="not installed"):
         InstalledPlugins([("needy", fake_plugin("fake.n.plugin", condiviso_requires=["gone"]))])
     with pytest.raises(PluginError, match="cycle"):
@@ -325,7 +325,7 @@ def test_hook_condiviso_periodic_jobs(alpha):
     from condiviso.plugins import InstalledPlugins
     from tests.plugins.fakes import fake_plugin
 
-    registry = InstalledPlugins(
+    installed = InstalledPlugins(
         [
             (
                 "reminders",
@@ -339,10 +339,10 @@ def test_hook_condiviso_periodic_jobs(alpha):
         ]
     )
     hook = "condiviso_periodic_jobs"
-    assert registry.hook(hook, {"reminders"})(tenant=alpha) == [["reminders.send"]]
-    both = registry.hook(hook, {"reminders", "exports", "quiet"})(tenant=alpha)
+    assert installed.hook(hook, {"reminders"})(tenant=alpha) == [["reminders.send"]]
+    both = installed.hook(hook, {"reminders", "exports", "quiet"})(tenant=alpha)
     assert sorted(both) == [["exports.nightly"], ["reminders.send"]]
-    assert registry.hook(hook, set())(tenant=alpha) == []
+    assert installed.hook(hook, set())(tenant=alpha) == []
 
 
 def test_hook_condiviso_account_erased(app, calls):

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from condiviso.extensions import db
-from condiviso.tenancy import services
+from condiviso.tenancy import registry
 from condiviso.tenancy.models import RegistryAudit, Tenant
 
 
@@ -75,7 +75,7 @@ def _registry_state(app):
 )
 def test_bad_arguments_exit_2_and_change_nothing(app, alpha, beta, args, message):
     with app.app_context():
-        settings_before = services.get_tenant("alpha").plugin("branding").settings
+        settings_before = registry.get_tenant("alpha").plugin("branding").settings
     before = _registry_state(app)
     result = _invoke(app, *args)
     assert result.exit_code == 2, result.output
@@ -83,7 +83,7 @@ def test_bad_arguments_exit_2_and_change_nothing(app, alpha, beta, args, message
     assert "Traceback" not in result.output
     assert _registry_state(app) == before
     with app.app_context():
-        assert services.get_tenant("alpha").plugin("branding").settings == settings_before
+        assert registry.get_tenant("alpha").plugin("branding").settings == settings_before
 
 
 def test_tenant_lifecycle_through_the_cli(app, tmp_path):

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from condiviso.database.session import TenantSuspended
 from condiviso.errors import Conflict
 from condiviso.extensions import db
-from condiviso.tenancy import TenantStatus, services, tenant_context
+from condiviso.tenancy import TenantStatus, domains, lifecycle, registry, tenant_context
 from condiviso.tenancy.archive import offboard_tenant
 from condiviso.tenancy.databases import database_exists, tenant_directory
 from condiviso.tenancy.models import RegistryAudit, Tenant
@@ -29,7 +29,7 @@ def _count_comuni(app, slug):
 def test_suspended_tenant_reads_but_refuses_every_write(app, host_client, new_tenant):
     tenant = new_tenant(comuni=[comune("012127", "Tradate")])
     with app.app_context():
-        services.suspend_tenant(tenant.slug, ACTOR, reason="test")
+        lifecycle.suspend_tenant(tenant.slug, ACTOR, reason="test")
     client = host_client(f"{tenant.slug}.{PLATFORM_DOMAIN}")
 
     assert client.get("/comuni/012127").status_code == 200
@@ -54,7 +54,7 @@ def test_suspended_tenant_reads_but_refuses_every_write(app, host_client, new_te
     assert _count_comuni(app, tenant.slug) == 1
 
     with app.app_context():
-        services.resume_tenant(tenant.slug, ACTOR)
+        lifecycle.resume_tenant(tenant.slug, ACTOR)
     with app.app_context(), tenant_context(tenant.slug):
         db.session.add(Comune(**comune("012119", "Saronno")))
         db.session.commit()
@@ -69,15 +69,15 @@ def test_suspension_reaches_another_worker(app, host_client, new_tenant):
     assert on_other.post("/").status_code == 405  # served and writable: routing answers
 
     with app.app_context():
-        services.suspend_tenant(tenant.slug, ACTOR)
+        lifecycle.suspend_tenant(tenant.slug, ACTOR)
     assert on_other.post("/").status_code == 503
 
 
 def test_offboarding_archives_then_drops(app, host_client, new_tenant):
     tenant = new_tenant(comuni=[comune("012127", "Tradate"), comune("012044", "Castelseprio")])
     with app.app_context():
-        services.add_domain(tenant.slug, f"{tenant.slug}.welfare.example", ACTOR, verified=True)
-        url = services.get_tenant(tenant.slug).database_url
+        domains.add_domain(tenant.slug, f"{tenant.slug}.welfare.example", ACTOR, verified=True)
+        url = registry.get_tenant(tenant.slug).database_url
         archive = offboard_tenant(tenant.slug, ACTOR)
 
     with zipfile.ZipFile(archive) as bundle:
@@ -99,7 +99,7 @@ def test_offboarding_archives_then_drops(app, host_client, new_tenant):
         ).all()
         assert {"tenant.suspended", "tenant.exported", "tenant.offboarded"} <= set(actions)
         with pytest.raises(Conflict):
-            services.register_tenant(tenant.slug, "Again", "base", ACTOR)
+            registry.register_tenant(tenant.slug, "Again", "base", ACTOR)
 
     assert host_client(f"{tenant.slug}.{PLATFORM_DOMAIN}").get("/").status_code == 404
     assert host_client(f"{tenant.slug}.welfare.example").get("/").status_code in (400, 404)
@@ -112,8 +112,8 @@ def test_offboarding_resumes_after_the_database_is_gone(app, new_tenant):
         from condiviso.tenancy.databases import drop_tenant_database
 
         archive = export_tenant(tenant.slug)
-        services.record_archive(tenant.slug, ACTOR, str(archive))
-        drop_tenant_database(app.config, services.get_tenant(tenant.slug).database_url)
+        lifecycle.record_archive(tenant.slug, ACTOR, str(archive))
+        drop_tenant_database(app.config, registry.get_tenant(tenant.slug).database_url)
         assert offboard_tenant(tenant.slug, ACTOR) == Path(archive)
         row = db.session.scalar(sa.select(Tenant).where(Tenant.slug == tenant.slug))
         assert row.status is TenantStatus.OFFBOARDED

@@ -17,7 +17,7 @@ from condiviso.districts import provisioning
 from condiviso.districts.definitions import apply_definition
 from condiviso.errors import InvalidInput
 from condiviso.extensions import db
-from condiviso.tenancy import TenantStatus, services, tenant_context
+from condiviso.tenancy import TenantStatus, registry, tenant_context
 from condiviso.tenancy.databases import database_exists
 from condiviso.tenancy.models import RegistryAudit, Tenant, TenantDomain, TenantPlugin
 from condiviso.territory.models import Comune
@@ -132,10 +132,10 @@ def test_create_only_leaves_an_existing_tenant_alone(app, tmp_path):
     path = write_definition(tmp_path / slug, slug)
     with app.app_context():
         apply_definition(path, ACTOR)
-        services.update_tenant(slug, ACTOR, display_name="Renamed in the console")
+        registry.update_tenant(slug, ACTOR, display_name="Renamed in the console")
         report = apply_definition(path, ACTOR, create_only=True)
         assert report.skipped
-        assert services.get_tenant(slug).display_name == "Renamed in the console"
+        assert registry.get_tenant(slug).display_name == "Renamed in the console"
 
 
 def test_invalid_definition_changes_nothing(app, tmp_path):
@@ -188,7 +188,7 @@ _KILLER = """
 import json, os, signal, sys
 from condiviso.app import create_app
 from condiviso.districts import definitions
-from condiviso.tenancy import services
+from condiviso.tenancy import lifecycle
 from condiviso.territory import hooks as territory_hooks
 
 settings, path, stage = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3]
@@ -198,7 +198,7 @@ def die(*args, **kwargs):
     os.kill(os.getpid(), signal.SIGKILL)
 
 if stage == "before-activation":
-    services.activate_tenant = die
+    lifecycle.activate_tenant = die
 elif stage == "before-comuni":
     territory_hooks.sync_comuni = die
 with app.app_context():
@@ -220,7 +220,7 @@ def test_provisioning_killed_half_way_resumes_without_duplicates(app, host_clien
     )
     assert killed.returncode == -9, killed.stderr
     with app.app_context():
-        assert services.get_tenant(slug).status is TenantStatus.PROVISIONING
+        assert registry.get_tenant(slug).status is TenantStatus.PROVISIONING
     assert host_client(f"{slug}.{PLATFORM_DOMAIN}").get("/").status_code == 404
 
     with app.app_context():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from condiviso.errors import InvalidInput
-from condiviso.tenancy import services
+from condiviso.tenancy import domains
 from tests.conftest import PLATFORM_DOMAIN, build_app
 from tests.helpers import ACTOR, provision
 
@@ -60,7 +60,7 @@ def test_health_probes_answer_on_any_host(host_client):
 def test_verified_custom_domain_reaches_its_tenant(app, host_client, new_tenant):
     tenant = new_tenant()
     with app.app_context():
-        services.add_domain(tenant.slug, "welfare.verified.example", ACTOR, verified=True)
+        domains.add_domain(tenant.slug, "welfare.verified.example", ACTOR, verified=True)
     response = host_client("welfare.verified.example").get("/")
     assert response.status_code == 200
     assert tenant.display_name in response.text
@@ -69,12 +69,12 @@ def test_verified_custom_domain_reaches_its_tenant(app, host_client, new_tenant)
 def test_unverified_custom_domain_does_not(app, host_client, new_tenant):
     tenant = new_tenant()
     with app.app_context():
-        services.add_domain(tenant.slug, "welfare.pending.example", ACTOR)
+        domains.add_domain(tenant.slug, "welfare.pending.example", ACTOR)
     response = host_client("welfare.pending.example").get("/")
     assert response.status_code in (400, 404)
     assert tenant.display_name not in response.text
     with app.app_context():
-        services.verify_domain(tenant.slug, "welfare.pending.example", ACTOR)
+        domains.verify_domain(tenant.slug, "welfare.pending.example", ACTOR)
     assert host_client("welfare.pending.example").get("/").status_code == 200
 
 
@@ -82,7 +82,7 @@ def test_custom_domain_cannot_take_a_platform_subdomain(app, new_tenant):
     tenant = new_tenant()
     with app.app_context():
         try:
-            services.add_domain(tenant.slug, f"other.{PLATFORM_DOMAIN}", ACTOR, verified=True)
+            domains.add_domain(tenant.slug, f"other.{PLATFORM_DOMAIN}", ACTOR, verified=True)
         except InvalidInput as error:
             assert "hostname" in error.errors
         else:

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from condiviso.districts import provisioning
 from condiviso.extensions import db
 from condiviso.plugins import enablement
-from condiviso.tenancy import get_runtime, services
+from condiviso.tenancy import get_runtime, lifecycle, registry
 from condiviso.tenancy.models import RegistryAudit, RegistryState
 from condiviso.tenancy.snapshot import RegistryCache, RegistrySnapshot, RegistryUnavailable
 from tests.conftest import PLATFORM_DOMAIN, build_app, start_app
@@ -51,7 +51,7 @@ def test_registry_change_reaches_another_worker_without_redis(tmp_path_factory, 
         provisioning.provision_tenant("solo", "Ambito solo", ACTOR)
     assert host_client(f"solo.{PLATFORM_DOMAIN}", second).get("/").status_code == 200
     with first.app_context():
-        services.suspend_tenant("solo", ACTOR)
+        lifecycle.suspend_tenant("solo", ACTOR)
     assert host_client(f"solo.{PLATFORM_DOMAIN}", second).post("/").status_code == 503
 
 
@@ -88,8 +88,8 @@ def test_every_change_is_audited_and_no_op_writes_nothing(app, new_tenant):
     tenant = new_tenant()
     with app.app_context():
         version = db.session.scalar(sa.select(RegistryState.version))
-        assert services.update_tenant(tenant.slug, "operator:anna", plan="plus")
-        assert not services.update_tenant(tenant.slug, "operator:anna", plan="plus")
+        assert registry.update_tenant(tenant.slug, "operator:anna", plan="plus")
+        assert not registry.update_tenant(tenant.slug, "operator:anna", plan="plus")
         rows = db.session.scalars(
             sa.select(RegistryAudit).where(
                 RegistryAudit.tenant_slug == tenant.slug, RegistryAudit.action == "tenant.updated"

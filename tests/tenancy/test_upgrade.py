@@ -5,14 +5,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from condiviso.plugins import get_plugins
-from condiviso.tenancy import services
+from condiviso.tenancy import registry
 from condiviso.tenancy.engines import resolve_url
 from condiviso.tenancy.migrations import current_heads, downgrade
 
 
 def _engine(app, slug):
     with app.app_context():
-        url = services.get_tenant(slug).database_url
+        url = registry.get_tenant(slug).database_url
     return sa.create_engine(resolve_url(url, app.config["INSTANCE_PATH"]), poolclass=sa.NullPool)
 
 

@@ -8,7 +8,7 @@ from flask.cli import AppGroup
 
 from condiviso.accounts.samples import SAMPLE_PASSWORD, ensure_sample_accounts
 from condiviso.cli_support import cli_errors, require_platform_schema
-from condiviso.tenancy import services
+from condiviso.tenancy import registry
 from condiviso.urls import tenant_url
 
 accounts_cli = AppGroup("accounts", help="Account delle persone dei distretti.")
@@ -20,7 +20,7 @@ accounts_cli = AppGroup("accounts", help="Account delle persone dei distretti.")
 def samples(slug: str) -> None:
     """Crea gli account di prova (mai in produzione) e dice come accedere."""
     require_platform_schema()
-    tenant = services.tenant_info(slug)
+    tenant = registry.tenant_info(slug)
     people = ensure_sample_accounts(slug)
     config = current_app.config
     port = f":{config['PUBLIC_PORT']}" if config.get("PUBLIC_PORT") else ""

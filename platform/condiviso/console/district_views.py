@@ -12,7 +12,7 @@ from condiviso.console.blueprint import blueprint, current_actor, current_operat
 from condiviso.console.forms import DistrictForm, DomainForm, InviteAdminForm, ProvisionForm
 from condiviso.forms import ConfirmForm, invalid, run_form
 from condiviso.ratelimit import limited
-from condiviso.tenancy import services as registry
+from condiviso.tenancy import domains, registry
 from condiviso.tenancy.models import Tenant, TenantStatus
 from condiviso.urls import tenant_url
 
@@ -105,7 +105,7 @@ def add_domain(slug: str):
     form = DomainForm()
     outcome = run_form(
         form,
-        lambda: registry.add_domain(
+        lambda: domains.add_domain(
             slug,
             form.hostname.data,
             current_actor(),
@@ -140,7 +140,7 @@ def verify_domain(slug: str, hostname: str):
     """Mark a domain verified, once its DNS points at the platform."""
     return _domain_change(
         slug,
-        lambda: registry.verify_domain(slug, hostname, current_actor()),
+        lambda: domains.verify_domain(slug, hostname, current_actor()),
         _("Dominio %(host)s verificato.", host=hostname),
     )
 
@@ -152,7 +152,7 @@ def remove_domain(slug: str, hostname: str):
     """Take a custom domain away from the district."""
     return _domain_change(
         slug,
-        lambda: registry.remove_domain(slug, hostname, current_actor()),
+        lambda: domains.remove_domain(slug, hostname, current_actor()),
         _("Dominio %(host)s rimosso.", host=hostname),
     )
 

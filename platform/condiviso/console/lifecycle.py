@@ -19,7 +19,7 @@ from condiviso.console.blueprint import blueprint, current_actor, current_operat
 from condiviso.console.forms import SuspendForm, TypedConfirmationForm
 from condiviso.forms import run_form
 from condiviso.ratelimit import limited
-from condiviso.tenancy import services as registry
+from condiviso.tenancy import lifecycle, registry
 from condiviso.tenancy.archive import offboard_tenant
 
 LIFECYCLE_LIMITS = ("10/minute", "100/hour")
@@ -102,7 +102,7 @@ def suspend(slug: str):
         slug,
         "suspend",
         form,
-        lambda: registry.suspend_tenant(slug, current_actor(), (form.reason.data or "").strip()),
+        lambda: lifecycle.suspend_tenant(slug, current_actor(), (form.reason.data or "").strip()),
         lambda changed: (
             _("Distretto «%(slug)s» sospeso.", slug=slug)
             if changed
@@ -121,7 +121,7 @@ def resume(slug: str):
         slug,
         "resume",
         TypedConfirmationForm(slug),
-        lambda: registry.resume_tenant(slug, current_actor()),
+        lambda: lifecycle.resume_tenant(slug, current_actor()),
         lambda changed: (
             _("Distretto «%(slug)s» riattivato.", slug=slug)
             if changed

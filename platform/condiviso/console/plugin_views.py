@@ -20,7 +20,7 @@ from condiviso.plugins import get_plugins
 from condiviso.plugins.enablement import set_plugin
 from condiviso.ratelimit import limited
 from condiviso.schema_forms import build_form, parse_form
-from condiviso.tenancy import services as registry
+from condiviso.tenancy import registry
 from condiviso.tenancy.models import Tenant
 
 

@@ -26,8 +26,9 @@ from condiviso.plugins import get_plugins
 from condiviso.schema_forms import form_field_names
 from condiviso.tenancy import TenantInfo, tenant_context
 from condiviso.tenancy.archive import export_tenant
+from condiviso.tenancy.lifecycle import record_archive
 from condiviso.tenancy.models import PlatformOperator, Tenant, TenantStatus
-from condiviso.tenancy.services import get_tenant, record_archive, record_event
+from condiviso.tenancy.registry import get_tenant, record_event
 from condiviso.tenancy.validation import validate_slug
 from condiviso.urls import tenant_host
 

@@ -15,7 +15,7 @@ from condiviso.districts import definitions
 from condiviso.districts.provisioning import provision_tenant
 from condiviso.extensions import db
 from condiviso.redaction import redact_credentials
-from condiviso.tenancy import archive, services
+from condiviso.tenancy import archive, domains, lifecycle, registry
 from condiviso.tenancy.databases import database_exists
 from condiviso.tenancy.models import Tenant, TenantStatus
 from condiviso.tenancy.upgrade import upgrade_platform, upgrade_tenants
@@ -33,7 +33,7 @@ db_cli = AppGroup("db", help="Schemi dei database della piattaforma e dei distre
 def create(slug: str, display_name: str, plan: str, sample: bool) -> None:
     """Crea (o completa) un distretto: registro, database, attivazione."""
     require_platform_schema()
-    info = provision_tenant(slug, display_name, services.cli_actor(), plan, sample)
+    info = provision_tenant(slug, display_name, registry.cli_actor(), plan, sample)
     click.echo(f"Distretto «{info.slug}» attivo: {info.display_name}")
 
 
@@ -46,7 +46,7 @@ def create(slug: str, display_name: str, plan: str, sample: bool) -> None:
 def apply(path: Path, create_only: bool) -> None:
     """Applica una definizione dichiarativa (cartella con tenant.toml)."""
     require_platform_schema()
-    report = definitions.apply_definition(path, services.cli_actor(), create_only)
+    report = definitions.apply_definition(path, registry.cli_actor(), create_only)
     if report.skipped:
         click.echo(f"Distretto «{report.slug}» già esistente: lasciato com'è.")
         return
@@ -94,7 +94,7 @@ def list_tenants(as_json: bool) -> None:
 def show(slug: str) -> None:
     """Mostra un distretto e le ultime modifiche al suo registro."""
     require_platform_schema()
-    tenant = services.get_tenant(slug)
+    tenant = registry.get_tenant(slug)
     click.echo(f"slug:          {tenant.slug}")
     click.echo(f"nome:          {tenant.display_name}")
     click.echo(f"stato:         {tenant.status.value}")
@@ -113,7 +113,7 @@ def show(slug: str) -> None:
             f"{json.dumps(plugin.settings, ensure_ascii=False)}"
         )
     click.echo("ultime modifiche:")
-    for entry in services.audit_trail(slug, limit=10):
+    for entry in registry.audit_trail(slug, limit=10):
         click.echo(
             f"  {entry.at:%Y-%m-%d %H:%M} {entry.actor} {entry.action} "
             f"{json.dumps(entry.details, ensure_ascii=False)}"
@@ -127,7 +127,7 @@ def show(slug: str) -> None:
 def suspend(slug: str, reason: str) -> None:
     """Sospende un distretto: consultabile, nessuna scrittura, dati conservati."""
     require_platform_schema()
-    changed = services.suspend_tenant(slug, services.cli_actor(), reason)
+    changed = lifecycle.suspend_tenant(slug, registry.cli_actor(), reason)
     click.echo(f"Distretto «{slug}» sospeso." if changed else f"«{slug}» era già sospeso.")
 
 
@@ -137,7 +137,7 @@ def suspend(slug: str, reason: str) -> None:
 def resume(slug: str) -> None:
     """Riattiva un distretto sospeso."""
     require_platform_schema()
-    changed = services.resume_tenant(slug, services.cli_actor())
+    changed = lifecycle.resume_tenant(slug, registry.cli_actor())
     click.echo(f"Distretto «{slug}» riattivato." if changed else f"«{slug}» era già attivo.")
 
 
@@ -159,7 +159,7 @@ def export(slug: str, output: Path | None) -> None:
 def offboard(slug: str, confirmation: str | None) -> None:
     """Dismette un distretto: archivio, poi database e file cancellati."""
     require_platform_schema()
-    services.get_tenant(slug)
+    registry.get_tenant(slug)
     if confirmation is None:
         confirmation = click.prompt(
             f"Per dismettere «{slug}» e cancellarne il database, scrivi il suo slug"
@@ -168,7 +168,7 @@ def offboard(slug: str, confirmation: str | None) -> None:
         raise click.BadParameter(
             "la conferma non corrisponde allo slug: nulla è cambiato", param_hint="--confirm"
         )
-    path = archive.offboard_tenant(slug, services.cli_actor())
+    path = archive.offboard_tenant(slug, registry.cli_actor())
     click.echo(f"Distretto «{slug}» dismesso. Archivio: {path}")
 
 
@@ -186,7 +186,7 @@ def domain_cli() -> None:
 def domain_add(slug: str, hostname: str, verified: bool, primary: bool) -> None:
     """Assegna un dominio personalizzato (instrada solo quando è verificato)."""
     require_platform_schema()
-    changed = services.add_domain(slug, hostname, services.cli_actor(), verified, primary)
+    changed = domains.add_domain(slug, hostname, registry.cli_actor(), verified, primary)
     click.echo(f"Dominio {hostname} assegnato a «{slug}»." if changed else "Nessuna modifica.")
 
 
@@ -197,7 +197,7 @@ def domain_add(slug: str, hostname: str, verified: bool, primary: bool) -> None:
 def domain_verify(slug: str, hostname: str) -> None:
     """Segna come verificato un dominio (dopo aver controllato il suo DNS)."""
     require_platform_schema()
-    changed = services.verify_domain(slug, hostname, services.cli_actor())
+    changed = domains.verify_domain(slug, hostname, registry.cli_actor())
     click.echo(f"Dominio {hostname} verificato." if changed else "Era già verificato.")
 
 
@@ -208,7 +208,7 @@ def domain_verify(slug: str, hostname: str) -> None:
 def domain_remove(slug: str, hostname: str) -> None:
     """Toglie un dominio personalizzato a un distretto."""
     require_platform_schema()
-    changed = services.remove_domain(slug, hostname, services.cli_actor())
+    changed = domains.remove_domain(slug, hostname, registry.cli_actor())
     click.echo(f"Dominio {hostname} rimosso." if changed else "Nessuna modifica.")
 
 
@@ -222,7 +222,7 @@ def upgrade(jobs: int | None, only: tuple[str, ...]) -> None:
     moved = upgrade_platform(current_app)
     click.echo("Piattaforma: " + ("aggiornata." if moved else "già aggiornata."))
 
-    tenants, missing = services.live_tenants(only)
+    tenants, missing = registry.live_tenants(only)
     if missing:
         raise click.BadParameter(
             f"distretti inesistenti: {', '.join(sorted(missing))}", param_hint="--tenant"
@@ -235,7 +235,7 @@ def upgrade(jobs: int | None, only: tuple[str, ...]) -> None:
             skipped.append(tenant.slug)
         else:
             targets.append((tenant.slug, tenant.database_url))
-    histories = services.tenant_histories()
+    histories = registry.tenant_histories()
     with click.progressbar(length=len(targets), label="Distretti", show_pos=True) as bar:
         results = upgrade_tenants(
             config,

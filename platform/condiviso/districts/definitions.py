@@ -22,7 +22,7 @@ from condiviso.districts.provisioning import prepare_tenant
 from condiviso.errors import Conflict, InvalidInput
 from condiviso.extensions import db
 from condiviso.plugins import enablement, get_plugins
-from condiviso.tenancy import services, tenant_context
+from condiviso.tenancy import domains, lifecycle, registry, tenant_context
 from condiviso.tenancy.models import Tenant, TenantStatus
 from condiviso.tenancy.validation import (
     validate_custom_domain,
@@ -136,24 +136,24 @@ def _validate(definition: Mapping[str, Any], source_dir: Path) -> dict[str, dict
             validate_custom_domain(domain["hostname"])
         except InvalidInput as error:
             errors[f"domains.{index}.hostname"] = error.errors["hostname"]
-    registry = get_plugins()
+    installed = get_plugins()
     clean: dict[str, dict[str, Any]] = {}
     for name, section in definition["plugins"].items():
-        if name not in registry.plugins:
+        if name not in installed.plugins:
             errors[f"plugins.{name}"] = [_("Il plugin «%(name)s» non è installato.", name=name)]
             continue
         if not section["enabled"]:
             continue
         try:
-            clean[name] = registry.validate_settings(name, section["settings"])
+            clean[name] = installed.validate_settings(name, section["settings"])
         except InvalidInput as error:
             for key, messages in error.errors.items():
                 errors[f"plugins.{name}.settings.{key}"] = messages
-    for name, required in registry.missing_requirements(clean).items():
+    for name, required in installed.missing_requirements(clean).items():
         errors[f"plugins.{name}"] = [
             _("Questo plugin ha bisogno di: %(required)s.", required=", ".join(required))
         ]
-    results = registry.hook("condiviso_validate_definition", clean.keys())(
+    results = installed.hook("condiviso_validate_definition", clean.keys())(
         definition=definition, source_dir=source_dir
     )
     for result in results:
@@ -184,12 +184,12 @@ def apply_definition(path: str | Path, actor: str, create_only: bool = False) ->
         )
     report = ApplyReport(slug, created=existing is None)
 
-    services.register_tenant(
+    registry.register_tenant(
         slug, definition["display_name"], definition["plan"], actor, sample=definition["sample"]
     )
-    for step in services.ensure_tenant_database(slug):
+    for step in registry.ensure_tenant_database(slug):
         report.changes.append(f"database: {step}")
-    if services.update_tenant(
+    if registry.update_tenant(
         slug, actor, definition["display_name"], definition["plan"], definition["sample"]
     ):
         report.changes.append("registry: updated")
@@ -197,35 +197,35 @@ def apply_definition(path: str | Path, actor: str, create_only: bool = False) ->
 
     # Before the plugins' import: their sample data may name sample people (operators on duty).
     report.changes += prepare_tenant(slug, definition)
-    registry = get_plugins()
+    installed = get_plugins()
     with tenant_context(slug) as tenant:
-        for name in [n for n in registry.order if n in clean_settings]:
+        for name in [n for n in installed.order if n in clean_settings]:
             # One plugin at a time (required ones first), so that what it returns is known to
             # be its own.
-            for imported in registry.hook("condiviso_import_definition", [name])(
+            for imported in installed.hook("condiviso_import_definition", [name])(
                 tenant=tenant, section=definition["plugins"][name], source_dir=source_dir
             ):
                 if imported:
                     merged = {**definition["plugins"][name]["settings"], **imported}
-                    clean_settings[name] = registry.validate_settings(name, merged)
+                    clean_settings[name] = installed.validate_settings(name, merged)
             db.session.commit()
     report.changes += _sync_plugins(slug, clean_settings, actor)
-    services.activate_tenant(slug, actor)
+    lifecycle.activate_tenant(slug, actor)
     return report
 
 
-def _sync_domains(slug: str, domains: list[dict[str, Any]], actor: str) -> list[str]:
+def _sync_domains(slug: str, wanted: list[dict[str, Any]], actor: str) -> list[str]:
     changes = []
     listed = set()
-    for domain in domains:
+    for domain in wanted:
         host = validate_custom_domain(domain["hostname"])
         listed.add(host)
-        if services.add_domain(
+        if domains.add_domain(
             slug, host, actor, verified=domain["verified"], primary=domain["primary"]
         ):
             changes.append(f"domain {host}: set")
-    for current in [d.hostname for d in services.get_tenant(slug).domains]:
-        if current not in listed and services.remove_domain(slug, current, actor):
+    for current in [d.hostname for d in registry.get_tenant(slug).domains]:
+        if current not in listed and domains.remove_domain(slug, current, actor):
             changes.append(f"domain {current}: removed")
     return changes
 

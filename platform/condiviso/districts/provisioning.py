@@ -9,8 +9,7 @@ from typing import Any
 
 from condiviso.extensions import db
 from condiviso.plugins import tenant_hook
-from condiviso.tenancy import TenantInfo, tenant_context
-from condiviso.tenancy import services as registry
+from condiviso.tenancy import TenantInfo, lifecycle, registry, tenant_context
 
 
 def prepare_tenant(slug: str, definition: Mapping[str, Any] | None = None) -> list[str]:
@@ -36,5 +35,5 @@ def provision_tenant(
     registry.register_tenant(slug, display_name, plan, actor, sample=sample)
     registry.ensure_tenant_database(slug)
     prepare_tenant(slug)
-    registry.activate_tenant(slug, actor)
+    lifecycle.activate_tenant(slug, actor)
     return registry.tenant_info(slug)

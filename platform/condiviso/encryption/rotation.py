@@ -29,7 +29,7 @@ from condiviso.errors import Conflict, NotFound
 from condiviso.extensions import db
 from condiviso.tenancy.databases import database_exists
 from condiviso.tenancy.engines import create_tenant_engine
-from condiviso.tenancy.services import live_tenants
+from condiviso.tenancy.registry import live_tenants
 
 # Values listed when refusing: enough to find the cause, short enough to read.
 SHOWN_UNREADABLE = 5

@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 from condiviso.cli_support import CommandError, cli_errors, require_platform_schema
 from condiviso.plugins.enablement import set_plugin
 from condiviso.plugins.web import get_plugins
-from condiviso.tenancy import services
+from condiviso.tenancy import registry
 
 plugins_cli = AppGroup("plugins", help="Plugin installati e plugin attivi per distretto.")
 
@@ -20,12 +20,12 @@ plugins_cli = AppGroup("plugins", help="Plugin installati e plugin attivi per di
 @cli_errors
 def list_plugins(slug: str | None) -> None:
     """Elenca i plugin installati (e, con --tenant, quali sono attivi)."""
-    registry = get_plugins()
+    installed = get_plugins()
     states = {}
     if slug:
         require_platform_schema()
-        states = {p.name: p.enabled for p in services.get_tenant(slug).plugins}
-    for plugin in registry.plugins.values():
+        states = {p.name: p.enabled for p in registry.get_tenant(slug).plugins}
+    for plugin in installed.plugins.values():
         state = ""
         if slug:
             state = "attivo" if states.get(plugin.name) else "non attivo"
@@ -57,7 +57,7 @@ def enable(name: str, slug: str, raw_settings: str | None) -> None:
     """Attiva un plugin per un distretto, con impostazioni validate."""
     require_platform_schema()
     settings = _parse_settings(raw_settings)
-    changed = set_plugin(slug, name, services.cli_actor(), True, settings)
+    changed = set_plugin(slug, name, registry.cli_actor(), True, settings)
     click.echo(f"Plugin «{name}» attivo per «{slug}»." if changed else "Nessuna modifica.")
 
 
@@ -68,5 +68,5 @@ def enable(name: str, slug: str, raw_settings: str | None) -> None:
 def disable(name: str, slug: str) -> None:
     """Disattiva un plugin per un distretto (le sue tabelle e i dati restano)."""
     require_platform_schema()
-    changed = set_plugin(slug, name, services.cli_actor(), enabled=False)
+    changed = set_plugin(slug, name, registry.cli_actor(), enabled=False)
     click.echo(f"Plugin «{name}» disattivato per «{slug}»." if changed else "Nessuna modifica.")

@@ -14,7 +14,7 @@ from condiviso.plugins.installed import InstalledPlugins
 from condiviso.plugins.web import get_plugins
 from condiviso.tenancy import tenant_context
 from condiviso.tenancy.models import Tenant, TenantPlugin, TenantStatus
-from condiviso.tenancy.services import commit_change, get_tenant, record_change
+from condiviso.tenancy.registry import commit_change, get_tenant, record_change
 
 
 def set_plugin(

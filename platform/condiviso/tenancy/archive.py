@@ -34,17 +34,11 @@ from condiviso.tenancy.databases import (
     tenant_files_path,
 )
 from condiviso.tenancy.engines import is_database_outage, resolve_url
+from condiviso.tenancy.lifecycle import mark_offboarded, record_archive, suspend_tenant
 from condiviso.tenancy.migrations import current_heads
 from condiviso.tenancy.models import TenantStatus
+from condiviso.tenancy.registry import get_tenant, tenant_histories, tenant_info
 from condiviso.tenancy.runtime import get_runtime
-from condiviso.tenancy.services import (
-    get_tenant,
-    mark_offboarded,
-    record_archive,
-    suspend_tenant,
-    tenant_histories,
-    tenant_info,
-)
 
 ARCHIVE_FORMAT = 2
 

@@ -1,15 +1,16 @@
-"""Changes to the tenant registry: registration, the tenant's database, lifecycle and domains.
+"""The tenant registry's rows and their audit: registering a district, its database, its name
+and plan, and how every change is recorded.
 
 Each change is written with its audit row and a bump of the registry version in one transaction,
-then announced to every worker. A change that changes nothing writes nothing. The CLI and the
-platform console call these same functions.
+then announced to every worker (`record_change`, `commit_change`). A change that changes nothing
+writes nothing. The CLI and the platform console call these same functions; a district's
+lifecycle is in `tenancy.lifecycle`, its custom domains in `tenancy.domains`.
 """
 
 from __future__ import annotations
 
 import getpass
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,21 +27,10 @@ from condiviso.tenancy.databases import (
     tenant_database_url,
 )
 from condiviso.tenancy.migrations import History
-from condiviso.tenancy.models import (
-    RegistryAudit,
-    RegistryState,
-    Tenant,
-    TenantDomain,
-    TenantStatus,
-)
+from condiviso.tenancy.models import RegistryAudit, RegistryState, Tenant, TenantStatus
 from condiviso.tenancy.runtime import get_runtime
 from condiviso.tenancy.snapshot import TenantInfo, load_tenant_info
-from condiviso.tenancy.validation import (
-    validate_custom_domain,
-    validate_display_name,
-    validate_plan,
-    validate_slug,
-)
+from condiviso.tenancy.validation import validate_display_name, validate_plan, validate_slug
 
 
 def cli_actor() -> str:
@@ -55,9 +45,6 @@ def cli_actor() -> str:
 def tenant_histories() -> list[History]:
     """The histories of a tenant database: the core's, then each installed plugin's."""
     return get_runtime().tenant_histories
-
-
-# -- recording changes ---------------------------------------------------------------------------
 
 
 def _audit_row(
@@ -128,9 +115,6 @@ def audit_trail(slug: str | None = None, limit: int = 50) -> list[RegistryAudit]
     return list(db.session.scalars(query))
 
 
-# -- provisioning -------------------------------------------------------------------------------
-
-
 def register_tenant(
     slug: str, display_name: str, plan: str, actor: str, sample: bool = False
 ) -> Tenant:
@@ -181,15 +165,6 @@ def ensure_tenant_database(slug: str) -> list[str]:
     return steps
 
 
-def activate_tenant(slug: str, actor: str) -> None:
-    """Last step: a provisioned tenant starts being served."""
-    tenant = get_tenant(slug)
-    if tenant.status is TenantStatus.PROVISIONING:
-        tenant.status = TenantStatus.ACTIVE
-        record_change(actor, slug, "tenant.activated", {})
-        commit_change()
-
-
 def update_tenant(
     slug: str,
     actor: str,
@@ -211,111 +186,5 @@ def update_tenant(
     if not changes:
         return False
     record_change(actor, slug, "tenant.updated", changes)
-    commit_change()
-    return True
-
-
-# -- lifecycle ------------------------------------------------------------------------------------
-
-
-def suspend_tenant(slug: str, actor: str, reason: str = "") -> bool:
-    """Read-only from now on, in every worker within seconds; the data is kept."""
-    tenant = get_tenant(slug)
-    if tenant.status is TenantStatus.SUSPENDED:
-        return False
-    if tenant.status is not TenantStatus.ACTIVE:
-        raise Conflict(_("Si può sospendere solo un distretto attivo."))
-    tenant.status = TenantStatus.SUSPENDED
-    record_change(actor, slug, "tenant.suspended", {"reason": reason})
-    commit_change()
-    return True
-
-
-def resume_tenant(slug: str, actor: str) -> bool:
-    tenant = get_tenant(slug)
-    if tenant.status is TenantStatus.ACTIVE:
-        return False
-    if tenant.status is not TenantStatus.SUSPENDED:
-        raise Conflict(_("Si può riattivare solo un distretto sospeso."))
-    tenant.status = TenantStatus.ACTIVE
-    record_change(actor, slug, "tenant.resumed", {})
-    commit_change()
-    return True
-
-
-def mark_offboarded(slug: str, actor: str, archive_path: str) -> None:
-    tenant = get_tenant(slug)
-    removed = [d.hostname for d in tenant.domains]
-    tenant.domains.clear()
-    tenant.plugins.clear()
-    tenant.status = TenantStatus.OFFBOARDED
-    tenant.archive_path = archive_path
-    record_change(actor, slug, "tenant.offboarded", {"archive": archive_path, "domains": removed})
-    commit_change()
-
-
-def record_archive(slug: str, actor: str, archive_path: str) -> None:
-    tenant = get_tenant(slug)
-    tenant.archive_path = archive_path
-    record_change(actor, slug, "tenant.exported", {"archive": archive_path})
-    commit_change()
-
-
-# -- domains --------------------------------------------------------------------------------------
-
-
-def add_domain(
-    slug: str, hostname: str, actor: str, verified: bool = False, primary: bool = False
-) -> bool:
-    """Attach a custom domain to a tenant; it routes once verified."""
-    tenant = get_tenant(slug)
-    host = validate_custom_domain(hostname)
-    existing = db.session.scalar(sa.select(TenantDomain).where(TenantDomain.hostname == host))
-    if existing is not None and existing.tenant_id != tenant.id:
-        raise Conflict(_("Il dominio %(host)s è già assegnato a un altro distretto.", host=host))
-    changed: dict[str, Any] = {}
-    if existing is None:
-        existing = TenantDomain(hostname=host, verified=False, is_primary=False)
-        tenant.domains.append(existing)
-        changed["added"] = True
-    if verified and not existing.verified:
-        existing.verified, existing.verified_at = True, datetime.now(UTC)
-        changed["verified"] = True
-    if primary != existing.is_primary:
-        if primary:
-            for other in tenant.domains:
-                other.is_primary = False
-        existing.is_primary = primary
-        changed["primary"] = primary
-    if not changed:
-        return False
-    record_change(actor, slug, "domain.changed", {"hostname": host, **changed})
-    commit_change()
-    return True
-
-
-def verify_domain(slug: str, hostname: str, actor: str) -> bool:
-    """Mark a custom domain verified (after checking its DNS points at the platform)."""
-    tenant = get_tenant(slug)
-    host = validate_custom_domain(hostname)
-    domain = next((d for d in tenant.domains if d.hostname == host), None)
-    if domain is None:
-        raise NotFound(_("Il dominio %(host)s non è assegnato a questo distretto.", host=host))
-    if domain.verified:
-        return False
-    domain.verified, domain.verified_at = True, datetime.now(UTC)
-    record_change(actor, slug, "domain.verified", {"hostname": host})
-    commit_change()
-    return True
-
-
-def remove_domain(slug: str, hostname: str, actor: str) -> bool:
-    tenant = get_tenant(slug)
-    host = validate_custom_domain(hostname)
-    domain = next((d for d in tenant.domains if d.hostname == host), None)
-    if domain is None:
-        return False
-    tenant.domains.remove(domain)
-    record_change(actor, slug, "domain.removed", {"hostname": host})
     commit_change()
     return True
