@@ -7,7 +7,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from condiviso.accounts.samples import SAMPLE_PASSWORD, ensure_sample_accounts
-from condiviso.cli_support import cli_errors, require_platform_schema
+from condiviso.commands import cli_errors, require_platform_schema
 from condiviso.tenancy import registry
 from condiviso.urls import tenant_url
 

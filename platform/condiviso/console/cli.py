@@ -7,7 +7,7 @@ import sys
 import click
 from flask.cli import AppGroup
 
-from condiviso.cli_support import CommandError, cli_errors, require_platform_schema
+from condiviso.commands import CommandError, cli_errors, require_platform_schema
 from condiviso.console.operators import OperatorSchema, create_operator
 from condiviso.validation import load_or_raise
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
 
-from condiviso.cli_support import cli_errors, echo_changes, require_platform_schema
+from condiviso.commands import cli_errors, echo_changes, require_platform_schema
 from condiviso.districts import definitions
 from condiviso.districts.provisioning import provision_tenant
 from condiviso.extensions import db

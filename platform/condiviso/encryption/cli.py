@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from condiviso.cli_support import CommandError, cli_errors, require_platform_schema
+from condiviso.commands import CommandError, cli_errors, require_platform_schema
 from condiviso.config import ConfigurationError, build_config, read_environment
 from condiviso.encryption.ring import KeyRing, KeyRingError, new_entry, parse_key_ring
 from condiviso.encryption.rotation import reencrypt_districts

@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from condiviso.cli_support import CommandError, cli_errors, require_platform_schema
+from condiviso.commands import CommandError, cli_errors, require_platform_schema
 from condiviso.jobs.clock import run_clock, tick
 from condiviso.jobs.names import UnknownJob
 from condiviso.jobs.runner import Outcome, execute

@@ -7,7 +7,7 @@ import json
 import click
 from flask.cli import AppGroup
 
-from condiviso.cli_support import CommandError, cli_errors, require_platform_schema
+from condiviso.commands import CommandError, cli_errors, require_platform_schema
 from condiviso.plugins.enablement import set_plugin
 from condiviso.plugins.web import get_plugins
 from condiviso.tenancy import registry

@@ -1,4 +1,5 @@
-"""What every command shares: domain errors become a clear message and exit code 2."""
+"""What every `condiviso` command shares: a refusal is a clear message and exit code 2, changes
+are printed one per line, and commands that need the platform schema say when it is not current."""
 
 from __future__ import annotations
 
