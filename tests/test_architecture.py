@@ -48,7 +48,7 @@ def test_the_code_as_it_is_breaks_no_layer(graph):
         ("condiviso.tenancy.models", "condiviso.territory.models", "tenancy imports nothing"),
         ("condiviso.tenancy.runtime", "condiviso.portal.views", "tenancy imports nothing"),
         ("condiviso.tenancy.archive", "condiviso.console.services", "tenancy imports nothing"),
-        ("condiviso.accounts.services", "plugins.catalog.models", "the core never imports"),
+        ("condiviso.accounts.registration", "plugins.catalog.models", "the core never imports"),
         ("condiviso.plugin_api", "plugins.branding.services", "the core never imports"),
         ("plugins.catalog.services", "condiviso.tenancy.keys", "only through the plugin API"),
         ("plugins.example.views", "condiviso.accounts.forms", "only through the plugin API"),

@@ -142,7 +142,7 @@ from condiviso.accounts.models import RoleGrant
 
 """One role a person holds, possibly scoped to a comune or a cooperative."""
 
-from condiviso.accounts.services import find_by_username
+from condiviso.accounts.lookup import find_by_username
 
 """The account that signs in with an e-mail address or a phone number, or None."""
 

@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 import pytest
 import sqlalchemy as sa
 
+from condiviso.accounts.lookup import find_user
 from condiviso.accounts.roles import Role
-from condiviso.accounts.services import find_user
 from condiviso.extensions import db
 from condiviso.tenancy import domains, registry, tenant_context
 from condiviso.tenancy.models import RegistryAudit, Tenant, TenantStatus

@@ -25,20 +25,13 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
+from condiviso.accounts.lookup import find_by_username, find_user, get_user, normalize_email
 from condiviso.accounts.models import ActivationCode, RoleGrant, User
 from condiviso.accounts.passwords import hash_password, password_problems
 from condiviso.accounts.phones import normalize_phone
+from condiviso.accounts.registration import record_consent, verification_url
 from condiviso.accounts.roles import Role
-from condiviso.accounts.services import (
-    clean_codice_fiscale,
-    clean_comune,
-    find_by_username,
-    find_user,
-    get_user,
-    normalize_email,
-    record_consent,
-    verification_url,
-)
+from condiviso.accounts.validation import clean_codice_fiscale, clean_comune
 from condiviso.audit.services import record_access
 from condiviso.clock import utcnow
 from condiviso.errors import CondivisoError, InvalidInput, NotFound

@@ -16,7 +16,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, sess
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
-from condiviso.accounts import assisted, services
+from condiviso.accounts import assisted, lookup
 from condiviso.accounts.forms import ActivationForm, AssistedRegistrationForm
 from condiviso.accounts.phones import display_phone
 from condiviso.accounts.roles import Audience, Role, allow
@@ -171,7 +171,7 @@ def activate():
     """The citizen chooses a password with the code from the welcome sheet, and is in."""
     form = ActivationForm()
     if form.validate_on_submit():
-        username = services.username_key(form.username.data)
+        username = lookup.username_key(form.username.data)
         throttle = SignInThrottle("activate", username, ACTIVATION)
         throttle.check()
         try:

@@ -12,15 +12,12 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
+from condiviso.accounts.links import InvalidLink
+from condiviso.accounts.lookup import find_user, normalize_email
 from condiviso.accounts.models import Invitation, RoleGrant, User
 from condiviso.accounts.passwords import hash_password
 from condiviso.accounts.roles import ROLES_WITH_COMUNI, ROLES_WITH_COOPERATIVE, STAFF_ROLES, Role
-from condiviso.accounts.services import (
-    InvalidLink,
-    check_new_password,
-    find_user,
-    normalize_email,
-)
+from condiviso.accounts.validation import check_new_password
 from condiviso.clock import utcnow
 from condiviso.errors import Conflict, InvalidInput, NotFound
 from condiviso.extensions import db

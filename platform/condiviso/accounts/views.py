@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from condiviso.accounts import erasure, services, staff
+from condiviso.accounts import erasure, links, lookup, profile, registration, sign_in, staff
 from condiviso.accounts.forms import (
     AcceptInvitationForm,
     ChangePasswordForm,
@@ -53,7 +53,7 @@ def register():
             # Per address, whether registered or not: the owner of an address gets at most
             # a few e-mails an hour from this form, and the limit tells nothing.
             enforce("3/hour", per_site_and_email(form.email.data), "register-email")
-            services.register_citizen(
+            registration.register_citizen(
                 full_name=form.full_name.data,
                 email=form.email.data,
                 comune_id=form.comune_id.data,
@@ -75,13 +75,13 @@ def verify_email(token: str):
     """The link of a verification e-mail. The first confirmation of an account asks its holder
     to choose the password, and signs them in; a changed address is confirmed at once."""
     try:
-        link = services.address_link(token)
-    except services.InvalidLink as error:
+        link = registration.address_link(token)
+    except links.InvalidLink as error:
         return _invalid_address_link(error)
     if not link.chooses_password:
         try:
-            user = services.confirm_address(token)
-        except services.InvalidLink as error:
+            user = registration.confirm_address(token)
+        except links.InvalidLink as error:
             return _invalid_address_link(error)
         flash(_("Indirizzo confermato, %(name)s.", name=user.full_name), "success")
         if current_user.is_authenticated and current_user.id == user.id:
@@ -91,7 +91,7 @@ def verify_email(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            user = services.confirm_address(token, form.password.data)
+            user = registration.confirm_address(token, form.password.data)
         except InvalidInput as error:
             attach_errors(form, error)
         else:
@@ -101,14 +101,14 @@ def verify_email(token: str):
                 _("Indirizzo confermato, %(name)s: il tuo account è pronto.", name=user.full_name),
                 "success",
             )
-            known = SignInThrottle("login", services.username_key(user.username))
+            known = SignInThrottle("login", lookup.username_key(user.username))
             return known.remember(redirect(url_for("accounts.account")))
     return render_template("accounts/confirm_address.html", form=form, email=link.address), invalid(
         form
     )
 
 
-def _invalid_address_link(error: services.InvalidLink):
+def _invalid_address_link(error: links.InvalidLink):
     return render_template(
         "accounts/message.html",
         title=_("Collegamento non valido"),
@@ -124,7 +124,7 @@ def resend_verification():
     form = EmailForm()
     if form.validate_on_submit():
         enforce("3/hour", per_site_and_email(form.email.data), "resend-email")
-        services.resend_verification(form.email.data)
+        registration.resend_verification(form.email.data)
         return render_template("accounts/check_inbox.html", email=form.email.data)
     return render_template("accounts/resend.html", form=form), invalid(form)
 
@@ -135,13 +135,13 @@ def resend_verification():
 def login():
     form = DistrictLoginForm()
     if form.validate_on_submit():
-        throttle = SignInThrottle("login", services.username_key(form.email.data))
+        throttle = SignInThrottle("login", lookup.username_key(form.email.data))
         throttle.check()
         try:
-            user = services.authenticate(form.email.data, form.password.data)
-        except services.EmailNotVerified as error:
+            user = sign_in.authenticate(form.email.data, form.password.data)
+        except sign_in.EmailNotVerified as error:
             form.form_errors.append(error.message)
-        except services.SignInRefused as error:
+        except sign_in.SignInRefused as error:
             throttle.failed()
             form.form_errors.append(error.message)
         else:
@@ -172,8 +172,8 @@ def logout():
 def forgot_password():
     form = UsernameForm()
     if form.validate_on_submit():
-        enforce("3/hour", per_site_and_email(services.username_key(form.email.data)), "reset-email")
-        services.start_password_reset(form.email.data)
+        enforce("3/hour", per_site_and_email(lookup.username_key(form.email.data)), "reset-email")
+        sign_in.start_password_reset(form.email.data)
         return render_template(
             "accounts/check_inbox.html",
             email=form.email.data,
@@ -188,8 +188,8 @@ def forgot_password():
 @limited("10/minute", scope="reset-token")
 def reset_password(token: str):
     try:
-        services.user_for_reset(token)
-    except services.InvalidLink as error:
+        sign_in.user_for_reset(token)
+    except links.InvalidLink as error:
         return render_template(
             "accounts/message.html",
             title=_("Collegamento non valido"),
@@ -199,14 +199,14 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            user = services.reset_password(token, form.password.data)
+            user = sign_in.reset_password(token, form.password.data)
         except InvalidInput as error:
             attach_errors(form, error)
         else:
             logout_user()
             flash(_("Password cambiata. Ora puoi accedere con la nuova password."), "success")
             # Whoever holds the link owns the account: this browser is known to it now.
-            known = SignInThrottle("login", services.username_key(user.username))
+            known = SignInThrottle("login", lookup.username_key(user.username))
             return known.remember(redirect(url_for("accounts.login")))
     return render_template("accounts/reset_password.html", form=form), invalid(form)
 
@@ -219,7 +219,7 @@ def account():
     form.comune_id.choices = _comune_choices(_("Nessun comune"))
     if form.validate_on_submit():
         try:
-            confirmation = services.update_profile(
+            confirmation = profile.update_profile(
                 user,
                 form.full_name.data,
                 form.comune_id.data,
@@ -259,19 +259,19 @@ def change_password():
     form = ChangePasswordForm(prefix="pw")
     if form.validate_on_submit():
         try:
-            services.change_password(user, form.current_password.data, form.password.data)
+            sign_in.change_password(user, form.current_password.data, form.password.data)
         except InvalidInput as error:
             attach_errors(form, error)
         else:
             _sign_in(user)  # the session version moved: keep this browser signed in
             flash(_("Password cambiata. Le altre sessioni aperte sono state chiuse."), "success")
             return redirect(url_for("accounts.account"))
-    profile = ProfileForm(obj=user)
-    profile.comune_id.choices = _comune_choices(_("Nessun comune"))
+    profile_form = ProfileForm(obj=user)
+    profile_form.comune_id.choices = _comune_choices(_("Nessun comune"))
     roles = [role_label(role) for role in sorted(user.roles)]
     return render_template(
         "accounts/account.html",
-        form=profile,
+        form=profile_form,
         roles=roles,
         password_form=form,
         phone=display_phone(user.phone) if user.phone else None,
@@ -305,7 +305,7 @@ def delete_account():
 def accept_invitation(token: str):
     try:
         invitation = staff.invitation_for(token)
-    except services.InvalidLink:
+    except links.InvalidLink:
         return render_template(
             "accounts/message.html",
             title=_("Invito non valido"),

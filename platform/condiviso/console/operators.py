@@ -8,13 +8,14 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from marshmallow import fields, validate
 
+from condiviso.accounts.lookup import normalize_email
 from condiviso.accounts.passwords import (
     hash_password,
     needs_rehash,
     password_problems,
     verify_password,
 )
-from condiviso.accounts.services import SignInRefused, normalize_email
+from condiviso.accounts.sign_in import SignInRefused
 from condiviso.errors import Conflict, InvalidInput
 from condiviso.extensions import db
 from condiviso.tenancy.models import PlatformOperator

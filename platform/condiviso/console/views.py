@@ -14,7 +14,7 @@ from flask_login import login_user, logout_user
 from condiviso.accounts.forms import LoginForm
 from condiviso.accounts.login import end_every_session
 from condiviso.accounts.roles import Audience, allow
-from condiviso.accounts.services import SignInRefused
+from condiviso.accounts.sign_in import SignInRefused
 from condiviso.accounts.throttle import SignInThrottle
 from condiviso.console import services
 from condiviso.console.blueprint import blueprint, current_operator
