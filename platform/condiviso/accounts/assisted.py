@@ -20,15 +20,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from condiviso.accounts.lookup import find_by_username, find_user, get_user, normalize_email
+from condiviso.accounts.lookup import find_by_username, find_user, get_user
 from condiviso.accounts.models import ActivationCode, RoleGrant, User
 from condiviso.accounts.passwords import hash_password, password_problems
-from condiviso.accounts.phones import normalize_phone
 from condiviso.accounts.registration import record_consent, verification_url
 from condiviso.accounts.roles import Role
 from condiviso.accounts.validation import clean_codice_fiscale, clean_comune
@@ -41,7 +39,6 @@ from condiviso.mail.delivery import send_mail
 from condiviso.tenancy import current_tenant
 from condiviso.tenancy.keys import derive_key
 from condiviso.urls import tenant_url
-from condiviso.validation import clean_text
 
 CODE_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY34679"
 CODE_LENGTH = 8
@@ -83,6 +80,21 @@ class AlreadyRegistered(InvalidInput):
 class Registration:
     user: User
     code: str  # shown once, on the welcome sheet
+
+
+@dataclass(frozen=True)
+class DeskDetails:
+    """A person registered at a desk, as the desk's form gives them: phone in E.164, e-mail
+    lower case (at least one of the two), the way they received the privacy notice and the
+    notice's version shown on the form."""
+
+    full_name: str
+    comune_id: int | None
+    phone: str | None
+    email: str | None
+    codice_fiscale: str | None
+    consent_method: str
+    privacy_version: int | None
 
 
 # -- codes ---------------------------------------------------------------------------------------
@@ -151,60 +163,19 @@ def may_get_code(user: User) -> bool:
 # -- registering at the desk -----------------------------------------------------------------------
 
 
-def _clean_email(value: Any, errors: dict[str, list[str]]) -> str | None:
-    value = value.strip() if isinstance(value, str) else ""
-    if not value:
-        return None
-    try:
-        validate_email(value, check_deliverability=False)
-    except EmailNotValidError:
-        errors["email"] = [_("Indirizzo e-mail non valido, per esempio nome@esempio.it.")]
-        return None
-    if len(value) > 254:
-        errors["email"] = [_("Indirizzo troppo lungo.")]
-        return None
-    return normalize_email(value)
-
-
-def _clean_phone(value: Any, errors: dict[str, list[str]]) -> str | None:
-    value = value.strip() if isinstance(value, str) else ""
-    if not value:
-        return None
-    phone = normalize_phone(value)
-    if phone is None:
-        errors["phone"] = [
-            _("Numero di telefono non valido: scrivi solo cifre, per esempio 333 123 4567.")
-        ]
-    return phone
-
-
-def _clean_consent(data: Mapping[str, Any], errors: dict[str, list[str]]) -> str | None:
-    method = data.get("consent_method")
-    if method not in CONSENT_METHODS:
-        errors["consent_method"] = [_("Indica come la persona ha ricevuto l'informativa.")]
-        method = None
-    if data.get("consent_given") is not True:
-        errors["consent_given"] = [
-            _(
-                "Senza il consenso della persona all'informativa sulla privacy non si può "
-                "registrare: leggila o falla firmare, poi spunta la casella."
-            )
-        ]
-    shown = data.get("privacy_version")
+def _notice_problem(shown: int | None) -> str | None:
+    """Why the consent given on the form cannot be recorded: no notice published yet, or a newer
+    one than the person was shown."""
     current = current_version("privacy", DESK_LOCALE)
     if current == 0:
-        errors["consent_given"] = [
-            _("Il distretto non ha ancora pubblicato l'informativa sulla privacy.")
-        ]
-    elif shown != current:
-        errors["consent_given"] = [
-            _(
-                "L'informativa sulla privacy è appena stata aggiornata (versione %(v)d): "
-                "presentala di nuovo alla persona.",
-                v=current,
-            )
-        ]
-    return method
+        return _("Il distretto non ha ancora pubblicato l'informativa sulla privacy.")
+    if shown != current:
+        return _(
+            "L'informativa sulla privacy è appena stata aggiornata (versione %(v)d): "
+            "presentala di nuovo alla persona.",
+            v=current,
+        )
+    return None
 
 
 def _holder(
@@ -251,39 +222,30 @@ def _refuse_if_registered(phone: str | None, email: str | None, codice_fiscale: 
     raise AlreadyRegistered({field: [message]}, owner)
 
 
-def register_at_desk(data: Mapping[str, Any], operator: User) -> Registration:
+def register_at_desk(details: DeskDetails, operator: User) -> Registration:
     """Register a citizen on their behalf, with the consent they gave at the desk, and issue
-    their activation code. Nothing is saved if anything is wrong.
-
-    `data`: full_name, comune_id, phone, email, codice_fiscale, consent_method (read_aloud or
-    paper), consent_given (True), privacy_version (the version shown on the form)."""
+    their activation code. Nothing is saved if anything is wrong."""
     errors: dict[str, list[str]] = {}
-    full_name = clean_text(data, "full_name", errors, 120, required=True)
-    if full_name and any(c in full_name for c in "<>"):
-        errors["full_name"] = [_("Il nome contiene caratteri non ammessi.")]
+    comune_id = None
     try:
-        comune_id = clean_comune(data.get("comune_id"))
+        comune_id = clean_comune(details.comune_id)
     except InvalidInput as error:
         errors.update(error.errors)
-    phone = _clean_phone(data.get("phone"), errors)
-    email = _clean_email(data.get("email"), errors)
-    if not phone and not email and not {"phone", "email"} & errors.keys():
-        errors["phone"] = [
-            _("Scrivi il numero di telefono della persona (o il suo indirizzo e-mail).")
-        ]
     codice_fiscale = None
     try:
-        codice_fiscale = _valid_codice_fiscale(data.get("codice_fiscale"))
+        codice_fiscale = _valid_codice_fiscale(details.codice_fiscale)
     except InvalidInput as error:
         errors.update(error.errors)
-    method = _clean_consent(data, errors)
+    if problem := _notice_problem(details.privacy_version):
+        errors["consent_given"] = [problem]
     if errors:
         raise InvalidInput(errors)
+    phone, email, method = details.phone, details.email, details.consent_method
     _refuse_if_registered(phone, email, codice_fiscale)
     user = User(
         email=email,
         phone=phone,
-        full_name=full_name,
+        full_name=details.full_name,
         comune_id=comune_id,
         codice_fiscale=codice_fiscale,
         password_hash=None,

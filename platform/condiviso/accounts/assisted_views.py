@@ -12,13 +12,13 @@ from __future__ import annotations
 import base64
 
 from cryptography.fernet import Fernet, InvalidToken
-from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
+from flask import Blueprint, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
 from condiviso.accounts import assisted, lookup
 from condiviso.accounts.forms import ActivationForm, AssistedRegistrationForm
-from condiviso.accounts.phones import display_phone
+from condiviso.accounts.phones import display_phone, normalize_phone
 from condiviso.accounts.roles import Audience, Role, allow
 from condiviso.accounts.throttle import ACTIVATION, SignInThrottle
 from condiviso.clock import utcnow
@@ -28,7 +28,7 @@ from condiviso.i18n import LOCALE_SESSION_KEY
 from condiviso.legal.services import current_page
 from condiviso.ratelimit import limited
 from condiviso.tenancy import current_tenant
-from condiviso.tenancy.keys import derive_key
+from condiviso.tenancy.keys import district_key
 from condiviso.territory.services import comuni_choices
 
 blueprint = Blueprint("assisted", __name__)
@@ -49,6 +49,20 @@ def _version(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() and len(value) < 9 else None
 
 
+def _desk_details(form: AssistedRegistrationForm) -> assisted.DeskDetails:
+    """What the desk's form says of the person, in the form accounts store it."""
+    email = (form.email.data or "").strip()
+    return assisted.DeskDetails(
+        full_name=form.full_name.data.strip(),
+        comune_id=form.comune_id.data,
+        phone=normalize_phone(form.phone.data) if form.phone.data else None,
+        email=lookup.normalize_email(email) if email else None,
+        codice_fiscale=form.codice_fiscale.data,
+        consent_method=form.consent_method.data,
+        privacy_version=_version(form.privacy_version.data),
+    )
+
+
 @blueprint.route("/operatore/registra", methods=["GET", "POST"])
 @allow(*DESK)
 @limited("30/minute", "500/day", scope="assisted-register")
@@ -59,17 +73,7 @@ def register():
     if form.validate_on_submit():
         try:
             registration = assisted.register_at_desk(
-                {
-                    "full_name": form.full_name.data,
-                    "comune_id": form.comune_id.data,
-                    "phone": form.phone.data,
-                    "email": form.email.data,
-                    "codice_fiscale": form.codice_fiscale.data,
-                    "consent_method": form.consent_method.data,
-                    "consent_given": form.consent_given.data,
-                    "privacy_version": _version(form.privacy_version.data),
-                },
-                current_user._get_current_object(),
+                _desk_details(form), current_user._get_current_object()
             )
         except assisted.AlreadyRegistered as error:
             attach_errors(form, error)
@@ -95,8 +99,7 @@ def register():
 
 
 def _code_cipher() -> Fernet:
-    key = derive_key(current_app.config["SECRET_KEY"], "activation-code-hold", current_tenant().id)
-    return Fernet(base64.urlsafe_b64encode(key))
+    return Fernet(base64.urlsafe_b64encode(district_key("activation-code-hold")))
 
 
 def _hold_code(user_id: int, code: str) -> None:

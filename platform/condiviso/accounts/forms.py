@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
+    Field,
     HiddenField,
     PasswordField,
     RadioField,
@@ -28,6 +29,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from condiviso.accounts.phones import normalize_phone
 from condiviso.forms import NO_CONTROL_CHARACTERS
 from condiviso.validation import PHONE_NUMBER
 
@@ -198,6 +200,14 @@ class AcceptInvitationForm(FlaskForm):
 
 # -- assisted registration at a desk ---------------------------------------------------------------
 
+
+def _phone_number(form: FlaskForm, field: Field) -> None:
+    if normalize_phone(field.data) is None:
+        raise ValidationError(
+            _l("Numero di telefono non valido: scrivi solo cifre, per esempio 333 123 4567.")
+        )
+
+
 PERSON_NAME = [
     DataRequired(_l("Scrivi nome e cognome della persona.")),
     Length(max=120, message=_l("Al massimo 120 caratteri.")),
@@ -206,7 +216,9 @@ PERSON_NAME = [
 
 
 class AssistedRegistrationForm(FlaskForm):
-    """An operator registers a citizen: the service checks everything again."""
+    """An operator registers a citizen: who they are and how they consented. The service then
+    checks what only it can (the comune, the codice fiscale and who holds it, the notice's
+    current version)."""
 
     full_name = StringField(_l("Nome e cognome"), validators=PERSON_NAME)
     comune_id = SelectField(
@@ -220,6 +232,7 @@ class AssistedRegistrationForm(FlaskForm):
             Optional(),
             Length(max=30, message=_l("Al massimo 30 caratteri.")),
             NO_CONTROL_CHARACTERS,
+            _phone_number,
         ],
     )
     email = EmailField(
@@ -255,6 +268,17 @@ class AssistedRegistrationForm(FlaskForm):
             )
         ],
     )
+
+    def validate(self, extra_validators=None) -> bool:
+        """A person is reached by phone or by e-mail: one of the two is needed."""
+        valid = super().validate(extra_validators)
+        reachable = self.phone.data or self.email.data or self.phone.errors or self.email.errors
+        if not reachable:
+            self.phone.errors = [
+                _l("Scrivi il numero di telefono della persona (o il suo indirizzo e-mail).")
+            ]
+            return False
+        return valid
 
 
 class ActivationForm(FlaskForm):
