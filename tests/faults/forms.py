@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask import Flask
 from werkzeug.test import TestResponse
 
-from condiviso.accounts.assisted import issue_code
+from condiviso.accounts.activation import issue_code
 from condiviso.accounts.models import ActivationCode, Invitation, RoleGrant, User
 from condiviso.accounts.phones import normalize_phone
 from condiviso.extensions import db

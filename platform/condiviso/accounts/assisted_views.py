@@ -16,7 +16,7 @@ from flask import Blueprint, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
-from condiviso.accounts import assisted, lookup
+from condiviso.accounts import activation, assisted, lookup
 from condiviso.accounts.forms import ActivationForm, AssistedRegistrationForm
 from condiviso.accounts.phones import display_phone, normalize_phone
 from condiviso.accounts.roles import Audience, Role, allow
@@ -94,7 +94,7 @@ def register():
         form=form,
         privacy=privacy,
         existing=existing,
-        existing_sheet=existing is not None and assisted.may_get_code(existing),
+        existing_sheet=existing is not None and activation.may_get_code(existing),
     ), invalid(form)
 
 
@@ -144,9 +144,9 @@ def welcome(user_id: int):
         district=current_tenant().display_name,
         username=display_phone(citizen.phone) if citizen.phone else citizen.email,
         by_phone=citizen.phone is not None,
-        code=assisted.format_code(code) if code else None,
-        expires=assisted.current_code_expiry(citizen),
-        activation_url=assisted.activation_url(),
+        code=activation.format_code(code) if code else None,
+        expires=activation.current_code_expiry(citizen),
+        activation_url=activation.activation_url(),
         operator=current_user.full_name,
         help_lines=_help_lines(citizen),
         today=utcnow(),
@@ -161,7 +161,7 @@ def welcome(user_id: int):
 def new_code(user_id: int):
     """A new code for a citizen who lost the sheet or forgot the password."""
     if ConfirmForm().validate_on_submit():
-        code = assisted.renew_code(user_id, current_user._get_current_object())
+        code = activation.renew_code(user_id, current_user._get_current_object())
         _hold_code(user_id, code)
         flash(_("Nuovo codice creato: quello precedente non vale più."), "success")
     return redirect(url_for("assisted.welcome", user_id=user_id))
@@ -178,10 +178,10 @@ def activate():
         throttle = SignInThrottle("activate", username, ACTIVATION)
         throttle.check()
         try:
-            user = assisted.activate(form.username.data, form.code.data, form.password.data)
+            user = activation.activate(form.username.data, form.code.data, form.password.data)
         except InvalidInput as error:
             attach_errors(form, error)
-        except assisted.ActivationRefused as error:
+        except activation.ActivationRefused as error:
             throttle.failed()
             form.form_errors.append(error.message)
         else:
