@@ -15,13 +15,14 @@ from condiviso.plugin_api import (
     allow,
     build_form,
     current_tenant,
-    db,
     expired_form,
     parse_form,
+    run_form,
     set_plugin,
 )
+from plugins.branding import services
+from plugins.branding.forms import LogoForm
 from plugins.branding.schemas import BrandingSettings
-from plugins.branding.services import logo_problems, store_logo
 from plugins.branding.views import blueprint
 
 NAME = "branding"
@@ -67,20 +68,17 @@ def save_settings():
 @blueprint.post("/admin/aspetto/logo")
 @allow(Role.DISTRICT_ADMIN)
 def upload_logo():
-    current = dict(current_tenant().plugins.get(NAME, {}))
-    upload = request.files.get("logo")
-    if not ConfirmForm().validate_on_submit():
-        problems = [FORM_EXPIRED]
-    elif upload is None or not upload.filename:
-        problems = [_("Scegli il file del logo.")]
-    else:
-        data = upload.read(1024 * 1024 + 1)
-        problems = logo_problems(data)
-    if problems:
-        return _page({"logo": problems}, current, 400)
-    asset = store_logo(data, upload.filename)
-    db.session.commit()
-    set_plugin(current_tenant().slug, NAME, _actor(), True, {**current, "logo": asset.sha256})
+    form = LogoForm()
+    outcome = run_form(
+        form,
+        lambda: services.replace_logo(
+            form.logo.data.read(1024 * 1024 + 1), form.logo.data.filename, _actor()
+        ),
+        error_field="logo",
+    )
+    if not outcome.done:
+        errors = {"logo": form.logo.errors or form.form_errors or [FORM_EXPIRED]}
+        return _page(errors, dict(current_tenant().plugins.get(NAME, {})), 400)
     flash(_("Logo aggiornato."), "success")
     return redirect(url_for("branding.settings"))
 
@@ -88,8 +86,6 @@ def upload_logo():
 @blueprint.post("/admin/aspetto/logo/rimuovi")
 @allow(Role.DISTRICT_ADMIN)
 def remove_logo():
-    if ConfirmForm().validate_on_submit():
-        current = dict(current_tenant().plugins.get(NAME, {}))
-        set_plugin(current_tenant().slug, NAME, _actor(), True, {**current, "logo": None})
+    if run_form(ConfirmForm(), lambda: services.remove_logo(_actor())).done:
         flash(_("Logo rimosso."), "success")
     return redirect(url_for("branding.settings"))

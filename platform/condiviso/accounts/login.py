@@ -83,9 +83,9 @@ def signed_in_user():
 
 
 def end_every_session(person) -> None:
-    """Sign `person` out everywhere: every cookie opened before stops working. The caller
-    commits."""
+    """Sign `person` out everywhere: every cookie opened before stops working."""
     person.session_version += 1
+    db.session.commit()
 
 
 def _mark_sign_in(_app, user, **_extra) -> None:

@@ -23,7 +23,6 @@ from condiviso.accounts.phones import display_phone, is_email
 from condiviso.accounts.roles import Audience, allow, role_label
 from condiviso.accounts.throttle import SignInThrottle
 from condiviso.errors import CondivisoError, InvalidInput
-from condiviso.extensions import db
 from condiviso.forms import ConfirmForm, attach_errors, invalid, select_choices
 from condiviso.i18n import LOCALE_SESSION_KEY
 from condiviso.ratelimit import enforce, limited, per_site_and_email
@@ -159,7 +158,6 @@ def logout():
     """Sign out: this session and every copy of it end (the account's other sessions too)."""
     if ConfirmForm().validate_on_submit():
         end_every_session(current_user._get_current_object())
-        db.session.commit()
         logout_user()
         session.clear()
         flash(_("Sei uscito dal tuo account."), "info")

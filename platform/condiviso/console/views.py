@@ -19,7 +19,6 @@ from condiviso.accounts.throttle import SignInThrottle
 from condiviso.console import services
 from condiviso.console.blueprint import blueprint, current_operator
 from condiviso.console.operators import authenticate_operator
-from condiviso.extensions import db
 from condiviso.forms import ConfirmForm, invalid
 from condiviso.ratelimit import limited
 from condiviso.urls import safe_next
@@ -56,7 +55,6 @@ def logout():
     """Sign out (a POST with its CSRF token, so no other site can sign anyone out)."""
     if ConfirmForm().validate_on_submit():
         end_every_session(current_operator())
-        db.session.commit()
         logout_user()
         session.clear()
         flash(_("Sei uscito dalla console."), "info")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -14,8 +14,7 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from condiviso.accounts.roles import Audience, Role, allow
-from condiviso.extensions import db
-from condiviso.forms import NO_CONTROL_CHARACTERS, NO_CONTROL_CHARACTERS_IN_TEXT, invalid
+from condiviso.forms import NO_CONTROL_CHARACTERS, NO_CONTROL_CHARACTERS_IN_TEXT, form_page
 from condiviso.legal.models import LegalKind
 from condiviso.legal.services import current_page, current_page_exact, publish_page
 
@@ -111,16 +110,16 @@ def edit(kind: str, locale: str):
         abort(404)
     page = current_page_exact(kind, locale)
     form = LegalPageForm(obj=page)
-    if form.validate_on_submit():
-        publish_page(kind, locale, form.title.data, form.body.data, author=current_user.full_name)
-        db.session.commit()
-        flash(_("Nuova versione pubblicata."), "success")
-        return redirect(url_for("legal.edit", kind=kind, locale=locale))
-    return render_template(
+    return form_page(
+        form,
+        lambda: publish_page(
+            kind, locale, form.title.data, form.body.data, author=current_user.full_name
+        ),
         "legal/edit.html",
-        form=form,
+        _("Nuova versione pubblicata."),
+        url_for("legal.edit", kind=kind, locale=locale),
         kind=LegalKind(kind),
         locale=locale,
         page=page,
         public_url=url_for(ENDPOINTS[LegalKind(kind)]),
-    ), invalid(form)
+    )
