@@ -4,24 +4,21 @@ a 404, whatever its id."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from condiviso.plugin_api import (
     FORM_EXPIRED,
     ConfirmForm,
-    InvalidInput,
     NotFound,
     Role,
     allow,
-    attach_errors,
     comuni_choices,
-    db,
-    invalid,
+    run_form,
     signed_in_user,
 )
 from plugins.catalog import services
-from plugins.catalog.forms import PRICE_KINDS, PROVIDER_TYPES, ServiceForm, choices
+from plugins.catalog.forms import PRICE_KINDS, PROVIDER_TYPES, PhotoForm, ServiceForm, choices
 from plugins.catalog.views import blueprint
 from plugins.cooperatives import services as network
 
@@ -65,9 +62,10 @@ def _form(service=None) -> ServiceForm:
 @blueprint.get("/admin/servizi")
 @allow(*PUBLISHERS)
 def admin_list():
-    rows = db.session.scalars(services.editable_services(signed_in_user())).all()
     return render_template(
-        "catalog/admin_list.html", services=rows, provider_labels=dict(PROVIDER_TYPES)
+        "catalog/admin_list.html",
+        services=services.services_to_edit(signed_in_user()),
+        provider_labels=dict(PROVIDER_TYPES),
     )
 
 
@@ -86,17 +84,11 @@ def _edit_page(form, service, status=200, photo_errors=()):
 @allow(*PUBLISHERS)
 def admin_create():
     form = _form()
-    if form.validate_on_submit():
-        try:
-            service = services.save_service(form.service_data(), signed_in_user())
-        except InvalidInput as error:
-            db.session.rollback()
-            attach_errors(form, error)
-        else:
-            db.session.commit()
-            flash(_("Servizio salvato come bozza."), "success")
-            return redirect(url_for("catalog.admin_edit", service_id=service.id))
-    return _edit_page(form, None, invalid(form))
+    outcome = run_form(form, lambda: services.save_service(form.service_data(), signed_in_user()))
+    if outcome.done:
+        flash(_("Servizio salvato come bozza."), "success")
+        return redirect(url_for("catalog.admin_edit", service_id=outcome.result.id))
+    return _edit_page(form, None, outcome.status)
 
 
 @blueprint.route("/admin/servizi/<int:service_id>", methods=["GET", "POST"])
@@ -104,35 +96,25 @@ def admin_create():
 def admin_edit(service_id: int):
     service = _service_or_404(service_id)
     form = _form(service)
-    if form.validate_on_submit():
-        try:
-            services.save_service(form.service_data(), signed_in_user(), service)
-        except InvalidInput as error:
-            db.session.rollback()
-            service = _service_or_404(service_id)
-            attach_errors(form, error)
-        else:
-            db.session.commit()
-            flash(_("Servizio salvato."), "success")
-            return redirect(url_for("catalog.admin_edit", service_id=service.id))
-    return _edit_page(form, service, invalid(form))
+    outcome = run_form(
+        form, lambda: services.save_service(form.service_data(), signed_in_user(), service)
+    )
+    if outcome.done:
+        flash(_("Servizio salvato."), "success")
+        return redirect(url_for("catalog.admin_edit", service_id=service_id))
+    if form.is_submitted():
+        service = _service_or_404(service_id)  # as stored: the refused change was rolled back
+    return _edit_page(form, service, outcome.status)
 
 
 def _change_status(service_id: int, status: str, message: str):
     service = _service_or_404(service_id)
-    if not ConfirmForm().validate_on_submit():
-        flash(FORM_EXPIRED, "danger")
-        return redirect(url_for("catalog.admin_edit", service_id=service_id))
-    try:
-        services.set_status(service, status, signed_in_user())
-    except InvalidInput as error:
-        db.session.rollback()
-        for messages in error.errors.values():
-            for text in messages:
-                flash(text, "danger")
-    else:
-        db.session.commit()
+    form = ConfirmForm()
+    outcome = run_form(form, lambda: services.set_status(service, status, signed_in_user()))
+    if outcome.done:
         flash(message, "success")
+    for text in [] if outcome.done else form.form_errors or [FORM_EXPIRED]:
+        flash(text, "danger")
     return redirect(url_for("catalog.admin_edit", service_id=service_id))
 
 
@@ -161,22 +143,21 @@ def admin_history(service_id: int):
 @allow(*PUBLISHERS)
 def admin_photo(service_id: int):
     service = _service_or_404(service_id)
-    form = _form(service)
-    upload = request.files.get("photo")
-    if not ConfirmForm().validate_on_submit():
-        form.form_errors.append(FORM_EXPIRED)
-        return _edit_page(form, service, 400)
-    try:
-        if request.form.get("remove"):
-            services.set_photo(service, None, signed_in_user())
-        elif upload is None or not upload.filename:
-            raise InvalidInput({"photo": [_("Scegli il file della foto.")]})
-        else:
-            services.set_photo(service, upload.read(services.MAX_PHOTO_BYTES + 1), signed_in_user())
-    except InvalidInput as error:
-        db.session.rollback()
-        service = _service_or_404(service_id)
-        return _edit_page(_form(service), service, 400, photo_errors=error.errors["photo"])
-    db.session.commit()
-    flash(_("Foto aggiornata."), "success")
-    return redirect(url_for("catalog.admin_edit", service_id=service_id))
+    form = PhotoForm()
+    outcome = run_form(
+        form,
+        lambda: services.set_photo(
+            service,
+            None if form.remove.data else form.photo.data.read(services.MAX_PHOTO_BYTES + 1),
+            signed_in_user(),
+        ),
+        error_field="photo",
+    )
+    if outcome.done:
+        flash(_("Foto aggiornata."), "success")
+        return redirect(url_for("catalog.admin_edit", service_id=service_id))
+    service = _service_or_404(service_id)  # as stored: the refused change was rolled back
+    edit_form = _form(service)
+    if form.csrf_token.errors:
+        edit_form.form_errors.append(FORM_EXPIRED)
+    return _edit_page(edit_form, service, 400, photo_errors=form.photo.errors)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
+    BooleanField,
     DecimalField,
     SelectField,
     SelectMultipleField,
@@ -12,7 +14,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from condiviso.plugin_api import NO_CONTROL_CHARACTERS, NO_CONTROL_CHARACTERS_IN_TEXT
 
@@ -133,3 +135,14 @@ class ServiceForm(FlaskForm):
                 "contact",
             )
         }
+
+
+class PhotoForm(FlaskForm):
+    """A new photo for a service, or `remove` to show it without one."""
+
+    photo = FileField(_l("Nuova foto"))
+    remove = BooleanField()
+
+    def validate_photo(self, field: FileField) -> None:
+        if not self.remove.data and not (field.data and field.data.filename):
+            raise ValidationError(_l("Scegli il file della foto."))

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -23,6 +22,7 @@ from condiviso.plugin_api import (
     image_problems,
     sniff_image_type,
     store_content,
+    utcnow,
 )
 from plugins.catalog import coverage, search
 from plugins.catalog.models import (
@@ -54,6 +54,11 @@ _SLUG_PART = re.compile(r"[^a-z0-9]+")
 
 
 # -- who may edit what ---------------------------------------------------------------------------
+
+
+def services_to_edit(user) -> list[Service]:
+    """The services `user` may edit, by title."""
+    return list(db.session.scalars(editable_services(user)))
 
 
 def editable_services(user) -> sa.Select:
@@ -297,7 +302,7 @@ def set_status(service: Service, status: str, user) -> None:
         return
     if status == ServiceStatus.PUBLISHED.value:
         _check_publishable(service)
-        service.published_at = datetime.now(UTC)
+        service.published_at = utcnow()
     old = service.status
     service.status = status
     _record(service, user, status, {"status": [old, status]})

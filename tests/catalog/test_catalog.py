@@ -286,3 +286,29 @@ def test_a_service_photo_is_checked_stored_and_served(app, host_client):
     )
     assert other.status_code == 404
     assert _service(app, "foto", "trasporto").photo_sha256 is None
+
+
+def test_a_service_photo_is_removed_only_when_asked_and_with_a_fresh_form(app, host_client):
+    import io
+
+    from tests.helpers import csrf_token
+
+    ids = build_network(app, "foto-via")
+    girasole = _coop_id(app, "foto-via", "girasole")
+    client = _staff(app, host_client, "foto-via", "cooperative_staff", cooperative_id=girasole)
+    path = f"/admin/servizi/{ids['babysitter']}"
+    token = csrf_token(client.get(path).text)
+    nothing = client.post(f"{path}/foto", data={"csrf_token": token})
+    assert nothing.status_code == 400 and "Scegli il file della foto." in nothing.text
+    client.post(
+        f"{path}/foto",
+        content_type="multipart/form-data",
+        data={"csrf_token": token, "photo": (io.BytesIO(PNG), "foto.png")},
+    )
+    assert _service(app, "foto-via", "babysitter").photo_sha256 is not None
+    expired = client.post(f"{path}/foto", data={"csrf_token": "scaduto", "remove": "1"})
+    assert expired.status_code == 400 and "Il modulo è scaduto" in expired.text
+    assert _service(app, "foto-via", "babysitter").photo_sha256 is not None
+    removed = client.post(f"{path}/foto", data={"csrf_token": token, "remove": "1"})
+    assert removed.status_code == 302
+    assert _service(app, "foto-via", "babysitter").photo_sha256 is None

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
@@ -11,6 +9,7 @@ from flask_babel import gettext as _
 from condiviso.accounts.models import RoleGrant, User
 from condiviso.accounts.passwords import hash_password
 from condiviso.accounts.roles import Role
+from condiviso.clock import utcnow
 from condiviso.errors import Conflict
 from condiviso.extensions import db
 from condiviso.tenancy import tenant_context
@@ -45,7 +44,7 @@ def add_sample_accounts(slug: str) -> list[tuple[str, str, str]]:
     """`ensure_sample_accounts` inside the district's bound context; the caller commits."""
     if current_app.config["CONDIVISO_ENV"] == "production":
         raise Conflict(_("Gli account di prova non si creano in produzione."))
-    now = datetime.now(UTC)
+    now = utcnow()
     created = []
     operator_email = "operatore@condiviso.example.org"
     if (

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from marshmallow import fields, validate
@@ -16,6 +14,7 @@ from condiviso.accounts.passwords import (
     verify_password,
 )
 from condiviso.accounts.sign_in import SignInRefused
+from condiviso.clock import utcnow
 from condiviso.errors import Conflict, InvalidInput
 from condiviso.extensions import db
 from condiviso.tenancy.models import PlatformOperator
@@ -55,7 +54,7 @@ def authenticate_operator(email: str, password: str) -> PlatformOperator:
         raise SignInRefused()
     if needs_rehash(operator.password_hash):
         operator.password_hash = hash_password(password)
-    operator.last_login_at = datetime.now(UTC)
+    operator.last_login_at = utcnow()
     db.session.commit()
     return operator
 

@@ -15,7 +15,6 @@ import smtplib
 import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
@@ -24,6 +23,7 @@ from pathlib import Path
 from flask import current_app, render_template
 from flask_babel import force_locale
 
+from condiviso.clock import utcnow
 from condiviso.jobs import enqueue, job
 from condiviso.mail import ledger
 from condiviso.tenancy import TenantInfo
@@ -74,7 +74,7 @@ def build_message(
     if reply_to:
         message["Reply-To"] = reply_to
     message["Subject"] = subject
-    message["Date"] = format_datetime(datetime.now(UTC))
+    message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = make_msgid(domain=config["MAIL_FROM"].rpartition("@")[2] or None)
     if tenant is not None:
         message["X-Condiviso-Tenant"] = tenant.slug
@@ -126,7 +126,7 @@ def deliver(message: EmailMessage) -> None:
     if any(folder.glob(f"*-{name}.eml")):
         log.info("mail %s is in the outbox already", message_id)
         return
-    path = folder / f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{name}.eml"
+    path = folder / f"{utcnow():%Y%m%dT%H%M%S}-{name}.eml"
     path.write_bytes(bytes(message))
     log.info("mail to %s written to %s: %s", message["To"], path, message["Subject"])
 

@@ -14,7 +14,7 @@ import os
 import uuid
 import zipfile
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.pool import NullPool
 
+from condiviso.clock import utcnow
 from condiviso.encryption.sealed import UnreadableValue, encrypted_columns, unseal
 from condiviso.errors import Conflict
 from condiviso.extensions import db
@@ -132,7 +133,7 @@ def export_tenant(slug: str, destination: Path | None = None) -> Path:
     """Write the tenant's archive and return its path; the tenant is only read."""
     tenant = get_tenant(slug)
     config = current_app.config
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    stamp = utcnow().strftime("%Y%m%dT%H%M%SZ")
     path = Path(destination or Path(config["ARCHIVE_PATH"]) / f"{slug}-{stamp}.zip")
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.partial")
@@ -164,7 +165,7 @@ def export_tenant(slug: str, destination: Path | None = None) -> Path:
                     archive.write(file, f"files/{file.relative_to(files).as_posix()}")
             manifest = {
                 "format": ARCHIVE_FORMAT,
-                "exported_at": datetime.now(UTC).isoformat(),
+                "exported_at": utcnow().isoformat(),
                 "tenant": {
                     "id": str(tenant.id),
                     "slug": tenant.slug,

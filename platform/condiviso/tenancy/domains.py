@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from condiviso.clock import utcnow
 from condiviso.errors import Conflict, NotFound
 from condiviso.extensions import db
 from condiviso.tenancy.models import TenantDomain
@@ -30,7 +30,7 @@ def add_domain(
         tenant.domains.append(existing)
         changed["added"] = True
     if verified and not existing.verified:
-        existing.verified, existing.verified_at = True, datetime.now(UTC)
+        existing.verified, existing.verified_at = True, utcnow()
         changed["verified"] = True
     if primary != existing.is_primary:
         if primary:
@@ -54,7 +54,7 @@ def verify_domain(slug: str, hostname: str, actor: str) -> bool:
         raise NotFound(_("Il dominio %(host)s non è assegnato a questo distretto.", host=host))
     if domain.verified:
         return False
-    domain.verified, domain.verified_at = True, datetime.now(UTC)
+    domain.verified, domain.verified_at = True, utcnow()
     record_change(actor, slug, "domain.verified", {"hostname": host})
     commit_change()
     return True
