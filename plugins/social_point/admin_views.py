@@ -21,9 +21,9 @@ from condiviso.plugin_api import (
     expired_form,
 )
 from plugins.social_point import desks
+from plugins.social_point.blueprint import blueprint, point_or_404
 from plugins.social_point.models import Mode, SocialPoint
 from plugins.social_point.notices import mode_label
-from plugins.social_point.views import blueprint
 
 OPENINGS_PER_DAY = 2  # a morning and an afternoon
 SLOT_LENGTHS = (15, 20, 30, 45, 60, 90)
@@ -138,13 +138,6 @@ def _edit_page(point: SocialPoint | None, values, errors=None, closure_errors=No
     ), status
 
 
-def _point(point_id: int) -> SocialPoint:
-    try:
-        return desks.get_point(point_id, active_only=False)
-    except NotFound:
-        abort(404)
-
-
 @blueprint.get("/admin/social-point")
 @allow(Role.DISTRICT_ADMIN)
 def admin_points():
@@ -177,7 +170,7 @@ def admin_point_create():
 @blueprint.route("/admin/social-point/<int:point_id>", methods=["GET", "POST"])
 @allow(Role.DISTRICT_ADMIN)
 def admin_point(point_id: int):
-    point = _point(point_id)
+    point = point_or_404(point_id, active_only=False)
     if request.method == "POST":
         return _save(point)
     return _edit_page(point, _form_values(point))
@@ -186,7 +179,7 @@ def admin_point(point_id: int):
 @blueprint.post("/admin/social-point/<int:point_id>/chiusure")
 @allow(Role.DISTRICT_ADMIN)
 def admin_add_closure(point_id: int):
-    point = _point(point_id)
+    point = point_or_404(point_id, active_only=False)
     if not ConfirmForm().validate_on_submit():
         errors = expired_form()
         return _edit_page(point, _form_values(point), closure_errors=errors, status=400)
@@ -215,7 +208,7 @@ def admin_add_closure(point_id: int):
 @blueprint.post("/admin/social-point/<int:point_id>/chiusure/<int:closure_id>/elimina")
 @allow(Role.DISTRICT_ADMIN)
 def admin_remove_closure(point_id: int, closure_id: int):
-    point = _point(point_id)
+    point = point_or_404(point_id, active_only=False)
     if ConfirmForm().validate_on_submit():
         try:
             desks.remove_closure(point, closure_id)

@@ -20,8 +20,8 @@ from condiviso.plugin_api import (
     signed_in_user,
 )
 from plugins.social_point import desks, notices, records, services
+from plugins.social_point.blueprint import STAFF, blueprint, status_label
 from plugins.social_point.models import BookingStatus, SocialPoint
-from plugins.social_point.views import STAFF, blueprint, status_label
 
 
 def _chosen_point(points: list[SocialPoint]) -> SocialPoint | None:

@@ -5,18 +5,15 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from condiviso.plugin_api import (
     Audience,
     ConfirmForm,
     Conflict,
-    EnumLabels,
     InvalidInput,
     NotFound,
-    Role,
     allow,
     expired_form,
     find_by_username,
@@ -25,18 +22,10 @@ from condiviso.plugin_api import (
     signed_in_user,
 )
 from plugins.social_point import desks, notices, records, services
-from plugins.social_point.models import Booking, BookingStatus, SocialPoint
-
-blueprint = Blueprint("social_point", __name__, template_folder="templates")
-blueprint.add_app_template_global(notices.mode_label, "mode_label")
+from plugins.social_point.blueprint import blueprint, is_staff, point_or_404, status_label
+from plugins.social_point.models import Booking, SocialPoint
 
 DAYS_SHOWN = 7
-STAFF = (Role.OPERATOR, Role.DISTRICT_ADMIN)
-
-
-def is_staff() -> bool:
-    user = signed_in_user()
-    return user is not None and user.has_role(*STAFF)
 
 
 def _first_day() -> date:
@@ -47,13 +36,6 @@ def _first_day() -> date:
     except ValueError:
         return today
     return min(max(asked, today), today + timedelta(days=services.MAX_DAYS_AHEAD))
-
-
-def _point(point_id: int) -> SocialPoint:
-    try:
-        return desks.get_point(point_id)
-    except NotFound:
-        abort(404)
 
 
 @blueprint.get("/social-point")
@@ -88,7 +70,7 @@ def slot_page(point: SocialPoint, slot_link, moving: Booking | None = None):
 @blueprint.get("/social-point/<int:point_id>")
 @allow(Audience.EVERYONE)
 def point(point_id: int):
-    desk = _point(point_id)
+    desk = point_or_404(point_id)
     return slot_page(
         desk, lambda slot: url_for("social_point.book", point_id=desk.id, orario=slot.key)
     )
@@ -124,7 +106,7 @@ def _who(errors: dict[str, list[str]]) -> services.Who:
 @allow(Audience.EVERYONE)
 @limited("10/minute", "40/hour", scope="social-point-booking")
 def book(point_id: int):
-    desk = _point(point_id)
+    desk = point_or_404(point_id)
     slot_key = (request.form if request.method == "POST" else request.args).get("orario", "")
     parsed = services.parse_slot(slot_key)
     if parsed is None:
@@ -357,16 +339,3 @@ def my_calendar(booking_id: int):
 @allow(Audience.EVERYONE)
 def guest_calendar(booking_id: int, token: str):
     return _calendar(_guest_booking(booking_id, token))
-
-
-status_label = EnumLabels(
-    {
-        BookingStatus.BOOKED: _l("prenotato"),
-        BookingStatus.ATTENDED: _l("svolto"),
-        BookingStatus.NO_SHOW: _l("non presentato"),
-        BookingStatus.CANCELLED: _l("disdetto"),
-    }
-)
-
-
-from plugins.social_point import admin_views, desk_views  # noqa: E402, F401  (their routes)
