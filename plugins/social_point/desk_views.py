@@ -19,7 +19,7 @@ from condiviso.plugin_api import (
     local_now,
     signed_in_user,
 )
-from plugins.social_point import desks, notices, records, services
+from plugins.social_point import desks, records, services
 from plugins.social_point.blueprint import STAFF, blueprint, status_label
 from plugins.social_point.models import BookingStatus, SocialPoint
 
@@ -130,7 +130,6 @@ def mark(booking_id: int):
     try:
         if action == "cancel":
             services.cancel(booking, by_staff=True)
-            notices.tell(booking, "booking_cancelled")
         else:
             records.mark(booking, action)
     except Conflict as error:

@@ -149,7 +149,6 @@ def book(point_id: int):
 
 
 def _booked(booking: Booking):
-    notices.tell(booking, "booking_confirmed")
     if is_staff():
         flash(_("Appuntamento prenotato."), "success")
         return redirect(
@@ -210,7 +209,6 @@ def _booking_page(booking: Booking, links: dict[str, str]):
             except Conflict as error:
                 errors["_schema"] = [error.message]
             else:
-                notices.tell(booking, "booking_cancelled")
                 flash(_("Appuntamento disdetto."), "success")
                 return redirect(links["self"])
     return render_template(
@@ -285,7 +283,6 @@ def _move(booking: Booking, self_link):
             except Conflict as error:
                 errors = {"slot": [error.message]}
             else:
-                notices.tell(moved, "booking_moved", previous=booking)
                 flash(_("Appuntamento spostato."), "success")
                 return redirect(self_link(moved))
     return render_template(

@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 from icalendar import Calendar
 
+from condiviso.errors import InvalidInput
 from condiviso.extensions import db
 from condiviso.tenancy import tenant_context
 from plugins.social_point import notices, services
@@ -431,6 +432,59 @@ def test_the_operator_s_day_walk_ins_and_no_shows(mail_app, host_client, distric
         ).status_code
         == 404
     )
+
+
+# -- e-mails: each change tells the citizen once, from the service that makes it ----------------
+
+
+def _subjects(smtp, email) -> list[str]:
+    return [message["Subject"].strip().split(":")[0] for message in smtp.to(email)]
+
+
+def test_the_desk_s_booking_and_cancellation_are_each_told_once(
+    mail_app, smtp, host_client, district
+):
+    """An operator books for a registered citizen and later cancels from the day at the desk:
+    one confirmation, then one cancellation carrying the cancelled appointment for the
+    citizen's calendar."""
+    operator = _signed_in(mail_app, host_client, district["people"]["operator"])
+    email = unique_email("disdetta-sportello")
+    citizen_id = make_user(mail_app, SLUG, email, "citizen", full_name="Carlo Grigi")
+    booked = _book(operator, district["point"], _slot(16, 9), citizen_contact=email)
+    assert booked.status_code == 302
+    ((booking_id, *_rest),) = _bookings(mail_app, citizen_user_id=citizen_id)
+    assert _subjects(smtp, email) == ["Appuntamento confermato"]
+
+    day = operator.get(f"/operatore/giornata?sportello={district['point']}&giorno={_day(16)}")
+    cancelled = operator.post(
+        f"/operatore/appuntamenti/{booking_id}",
+        data={"csrf_token": csrf_token(day.text), "azione": "cancel"},
+    )
+    assert cancelled.status_code == 302
+    assert _bookings(mail_app, id=booking_id)[0][3] == "cancelled"
+    assert _subjects(smtp, email) == ["Appuntamento confermato", "Appuntamento disdetto"]
+    assert str(_calendar_of(smtp.last_to(email))["method"]) == "CANCEL"
+
+
+def test_the_services_tell_each_change_once_and_a_refused_one_not_at_all(mail_app, smtp, district):
+    """Booking, moving and cancelling through the services, as a page, a job or a command does:
+    one e-mail each (a move confirms the new time in its own message, not in a second
+    confirmation), and none for a move that was refused."""
+    email = unique_email("servizi")
+    citizen_id = make_user(mail_app, SLUG, email, "citizen", full_name="Dora Celeste")
+    with mail_app.app_context(), tenant_context(SLUG):
+        point = db.session.get(SocialPoint, district["point"])
+        booking = services.book(point, _slot(17, 9), "in_person", services.Who(citizen_id))
+        with pytest.raises(InvalidInput):
+            services.move(booking, "2020-01-06T09:00")
+        assert _subjects(smtp, email) == ["Appuntamento confermato"]
+        moved = services.move(db.session.get(Booking, booking.id), _slot(17, 10))
+        services.cancel(moved)
+    assert _subjects(smtp, email) == [
+        "Appuntamento confermato",
+        "Appuntamento spostato",
+        "Appuntamento disdetto",
+    ]
 
 
 # -- the reminder ------------------------------------------------------------------------------
