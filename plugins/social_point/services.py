@@ -29,6 +29,7 @@ from condiviso.plugin_api import (
     Conflict,
     InvalidInput,
     db,
+    find_by_username,
     local_now,
 )
 from plugins.social_point import notices
@@ -120,11 +121,13 @@ def free_slots(
 
 @dataclass(frozen=True)
 class Who:
-    """Who the appointment is for: a signed-in citizen, or a guest with a name and a phone."""
+    """Who the appointment is for: a signed-in citizen, a registered citizen staff named by
+    e-mail or telephone (`contact`), or a guest with a name and a phone."""
 
     citizen_id: int | None = None
     guest_name: str | None = None
     guest_phone: str | None = None
+    contact: str | None = None
 
 
 def parse_slot(value: Any) -> tuple[date, time] | None:
@@ -138,9 +141,27 @@ def parse_slot(value: Any) -> tuple[date, time] | None:
     return moment.date(), moment.time()
 
 
-def _check_who(who: Who, errors: dict[str, list[str]]) -> None:
+def _whom(who: Who, errors: dict[str, list[str]]) -> Who:
+    """`who` as booked: the registered citizen staff named, if they did, with their account
+    found; a guest's name and phone checked."""
     if who.citizen_id is not None:
-        return
+        return who
+    if who.contact is not None:
+        citizen = find_by_username(who.contact)
+        if citizen is None:
+            errors["citizen_contact"] = [
+                _(
+                    "Nessun cittadino registrato con questo recapito: controllalo, oppure "
+                    "lascia vuoto e scrivi nome e telefono."
+                )
+            ]
+            return who
+        return Who(citizen_id=citizen.id)
+    _check_guest(who, errors)
+    return who
+
+
+def _check_guest(who: Who, errors: dict[str, list[str]]) -> None:
     name = (who.guest_name or "").strip()
     phone = (who.guest_phone or "").strip()
     if not name or len(name) > 120 or CONTROL_CHARACTERS.search(name):
@@ -213,7 +234,7 @@ def _reserve(
         errors["mode"] = [_("Scegli come vuoi parlare con l'operatore.")]
     if topic is not None and (len(topic) > 500 or CONTROL_CHARACTERS.search(topic)):
         errors["topic"] = [_("Al massimo 500 caratteri.")]
-    _check_who(who, errors)
+    who = _whom(who, errors)
     if errors:
         raise InvalidInput(errors)
     day, start = parsed
