@@ -362,6 +362,74 @@ def test_unknown_and_inactive_desks_are_not_found(mail_app, host_client, distric
         assert client.get(path).status_code == 404
 
 
+def test_an_expired_booking_form_books_nothing(mail_app, host_client, district):
+    client, _email, user_id = _citizen(mail_app, host_client)
+    slot = _slot(18, 9)
+    expired = client.post(
+        f"/social-point/{district['point']}/prenota",
+        data={"csrf_token": "scaduto", "orario": slot, "mode": "in_person"},
+    )
+    assert expired.status_code == 400 and "Il modulo è scaduto" in expired.text
+    assert _bookings(mail_app, citizen_user_id=user_id) == []
+
+
+def test_the_booking_form_shows_each_problem_on_its_field(mail_app, host_client, district):
+    """A guest who gave no name, an unknown way to talk and too long a topic, without the
+    privacy notice: every problem is told next to its field, what was typed is kept, and
+    nothing is booked."""
+    guest = host_client(HOST, mail_app)
+    refused = _book(
+        guest,
+        district["point"],
+        _slot(18, 10),
+        mode="telepatia",
+        topic="x" * 501,
+        guest_phone="333 7654321",
+    )
+    assert refused.status_code == 400
+    for field in ("mode", "topic", "guest_name", "privacy"):
+        assert f'id="{field}-error"' in refused.text, field
+    assert 'id="guest_phone-error"' not in refused.text
+    assert 'value="333 7654321"' in refused.text
+    assert _bookings(mail_app, guest_phone="333 7654321") == []
+
+
+def test_a_refused_closure_keeps_the_desk_s_form_as_it_is(mail_app, host_client, district):
+    admin = _signed_in(mail_app, host_client, district["people"]["district_admin"])
+    page = f"/admin/social-point/{district['point']}"
+    refused = post_form(admin, f"{page}/chiusure", {"day": _day(30).isoformat()}, page=page)
+    assert refused.status_code == 400 and 'id="reason-error"' in refused.text
+    assert f'value="{_day(30).isoformat()}"' in refused.text  # the day typed stays
+    assert 'id="h0_0_opens" name="h0_0_opens" value="09:00"' in refused.text
+    assert "Social Point di Tradate (esempio)" in refused.text
+    with mail_app.app_context(), tenant_context(SLUG):
+        assert db.session.scalars(sa.select(Closure).filter_by(day=_day(30))).all() == []
+
+
+def test_desk_numbers_that_are_not_numbers_are_refused_and_shown_again(
+    mail_app, host_client, district
+):
+    admin = _signed_in(mail_app, host_client, district["people"]["district_admin"])
+    page = f"/admin/social-point/{district['point']}"
+    form = {
+        "name": "Social Point di Tradate (esempio)",
+        "comune_id": "uno",
+        "address": "Piazza Mazzini 6",
+        "slot_minutes": "²",
+        "notice_hours": "ventiquattro",
+        "modes": ["in_person"],
+        "h0_0_opens": "09:00",
+        "h0_0_closes": "12:00",
+    }
+    refused = post_form(admin, page, form)
+    assert refused.status_code == 400
+    for field in ("comune_id", "slot_minutes", "notice_hours"):
+        assert f'id="{field}-error"' in refused.text, field
+    assert 'value="ventiquattro"' in refused.text
+    with mail_app.app_context(), tenant_context(SLUG):
+        assert db.session.get(SocialPoint, district["point"]).notice_hours == 24
+
+
 # -- operators -------------------------------------------------------------------------------------
 
 
@@ -432,6 +500,16 @@ def test_the_operator_s_day_walk_ins_and_no_shows(mail_app, host_client, distric
         ).status_code
         == 404
     )
+
+
+def test_an_expired_walk_in_form_records_nothing(mail_app, host_client, district):
+    operator = _signed_in(mail_app, host_client, district["people"]["operator"])
+    expired = operator.post(
+        f"/operatore/giornata/accesso?sportello={district['point']}",
+        data={"csrf_token": "scaduto", "name": "Guido Scaduti"},
+    )
+    assert expired.status_code == 400 and "Il modulo è scaduto" in expired.text
+    assert _bookings(mail_app, guest_name="Guido Scaduti") == []
 
 
 # -- e-mails: each change tells the citizen once, from the service that makes it ----------------
