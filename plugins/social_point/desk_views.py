@@ -28,7 +28,7 @@ def _chosen_point(points: list[SocialPoint]) -> SocialPoint | None:
     """The desk asked for (`?sportello=`), else the one the operator is on duty at today, else
     the first."""
     asked = request.values.get("sportello", "")
-    if asked.isdigit() and len(asked) < 10:
+    if asked.isdecimal() and len(asked) < 10:
         found = next((p for p in points if p.id == int(asked)), None)
         if found is None:
             abort(404)

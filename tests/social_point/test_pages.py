@@ -512,6 +512,15 @@ def test_an_expired_walk_in_form_records_nothing(mail_app, host_client, district
     assert _bookings(mail_app, guest_name="Guido Scaduti") == []
 
 
+def test_a_desk_asked_for_in_digits_that_are_not_a_number_is_not_asked_for(
+    mail_app, host_client, district
+):
+    """`²` is a digit to Python but no number: the day shows the operator's own desk."""
+    operator = _signed_in(mail_app, host_client, district["people"]["operator"])
+    day = operator.get("/operatore/giornata?sportello=%C2%B2")
+    assert day.status_code == 200 and "Social Point di Tradate (esempio)" in day.text
+
+
 # -- e-mails: each change tells the citizen once, from the service that makes it ----------------
 
 
