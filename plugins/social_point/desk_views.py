@@ -12,23 +12,23 @@ from flask_babel import lazy_gettext as _l
 from condiviso.plugin_api import (
     ConfirmForm,
     Conflict,
-    InvalidInput,
     NotFound,
     allow,
-    expired_form,
     local_now,
+    run_form,
     signed_in_user,
 )
-from plugins.social_point import desks, notices, records, services
+from plugins.social_point import desks, records, services
+from plugins.social_point.blueprint import STAFF, blueprint, status_label
+from plugins.social_point.forms import MarkForm, WalkInForm, shown_errors, shown_values
 from plugins.social_point.models import BookingStatus, SocialPoint
-from plugins.social_point.views import STAFF, blueprint, status_label
 
 
 def _chosen_point(points: list[SocialPoint]) -> SocialPoint | None:
     """The desk asked for (`?sportello=`), else the one the operator is on duty at today, else
     the first."""
     asked = request.values.get("sportello", "")
-    if asked.isdigit() and len(asked) < 10:
+    if asked.isdecimal() and len(asked) < 10:
         found = next((p for p in points if p.id == int(asked)), None)
         if found is None:
             abort(404)
@@ -55,10 +55,10 @@ def _day_url(point: SocialPoint, day: date) -> str:
 @blueprint.get("/operatore/giornata")
 @allow(*STAFF)
 def day():
-    return _day_page()
+    return _day_page(WalkInForm(formdata=None))
 
 
-def _day_page(walk_in_errors: dict | None = None, status: int = 200):
+def _day_page(walk_in: WalkInForm, status: int = 200):
     points = desks.points()
     point = _chosen_point(points)
     the_day = _chosen_day()
@@ -73,8 +73,8 @@ def _day_page(walk_in_errors: dict | None = None, status: int = 200):
         following=the_day + timedelta(days=1),
         bookings=records.day_bookings(point, the_day) if point else [],
         closed=next((c for c in point.closures if c.day == the_day), None) if point else None,
-        errors=walk_in_errors or {},
-        values=request.form if walk_in_errors else {},
+        errors=shown_errors(walk_in),
+        values=shown_values(walk_in),
         confirm=ConfirmForm(),
         label=status_label,
         booked=BookingStatus.BOOKED.value,
@@ -89,20 +89,15 @@ def walk_in():
     point = _chosen_point(points)
     if point is None:
         abort(404)
-    if not ConfirmForm().validate_on_submit():
-        return _day_page(expired_form(), 400)
-    try:
-        records.walk_in(
-            point,
-            signed_in_user().id,
-            request.form.get("name"),
-            request.form.get("phone"),
-            request.form.get("topic"),
-        )
-    except InvalidInput as error:
-        return _day_page(error.errors, 400)
-    except Conflict as error:
-        return _day_page({"_schema": [error.message]}, 409)
+    form = WalkInForm()
+    outcome = run_form(
+        form,
+        lambda: records.walk_in(
+            point, signed_in_user().id, form.name.data, form.phone.data, form.topic.data
+        ),
+    )
+    if not outcome.done:
+        return _day_page(form, outcome.status)
     flash(_("Accesso registrato."), "success")
     return redirect(_day_url(point, local_now().date()))
 
@@ -122,15 +117,15 @@ def mark(booking_id: int):
         booking = records.staff_booking(booking_id)
     except NotFound:
         abort(404)
-    action = request.form.get("azione", "")
     back = _day_url(booking.point, booking.day)
-    if not ConfirmForm().validate_on_submit() or action not in ACTIONS:
+    form = MarkForm()
+    if not form.validate_on_submit():
         flash(_("Il modulo è scaduto o incompleto: nulla è cambiato, riprova."), "danger")
         return redirect(back)
+    action = form.action.data
     try:
         if action == "cancel":
             services.cancel(booking, by_staff=True)
-            notices.tell(booking, "booking_cancelled")
         else:
             records.mark(booking, action)
     except Conflict as error:

@@ -32,6 +32,8 @@ from condiviso.plugin_api import (
 )
 from plugins.social_point.models import Closure, Duty, Mode, OpeningHours, SocialPoint
 
+SLOT_LENGTHS = (15, 20, 30, 45, 60, 90)  # the minutes an appointment may last
+
 
 def weekday_names() -> list[str]:
     """Monday to Sunday, in the person's language."""
@@ -173,7 +175,7 @@ def save_point(data: Mapping[str, Any], point: SocialPoint | None = None) -> Soc
         errors["comune_id"] = [_("Scegli il comune dall'elenco.")]
     values["comune_id"] = comune_id
     minutes = data.get("slot_minutes", 30)
-    if minutes not in (15, 20, 30, 45, 60, 90):
+    if minutes not in SLOT_LENGTHS:
         errors["slot_minutes"] = [_("Scegli una durata dall'elenco.")]
     values["slot_minutes"] = minutes
     notice = data.get("notice_hours", 24)

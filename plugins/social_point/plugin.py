@@ -9,9 +9,10 @@ from typing import Any
 from flask_babel import gettext as _
 
 from condiviso.plugin_api import InvalidInput, NavEntry, Role, TenantInfo, hookimpl
+from plugins.social_point import admin_views, desk_views, views  # noqa: F401  (their routes)
+from plugins.social_point.blueprint import STAFF, blueprint
 from plugins.social_point.definition import desks_file, import_desks, read_desks
 from plugins.social_point.models import Booking, Closure, Duty, OpeningHours, SocialPoint
-from plugins.social_point.views import STAFF, blueprint
 
 
 @hookimpl

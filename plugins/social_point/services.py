@@ -29,8 +29,10 @@ from condiviso.plugin_api import (
     Conflict,
     InvalidInput,
     db,
+    find_by_username,
     local_now,
 )
+from plugins.social_point import notices
 from plugins.social_point.models import (
     HOLDS_SLOT,
     Booking,
@@ -119,11 +121,13 @@ def free_slots(
 
 @dataclass(frozen=True)
 class Who:
-    """Who the appointment is for: a signed-in citizen, or a guest with a name and a phone."""
+    """Who the appointment is for: a signed-in citizen, a registered citizen staff named by
+    e-mail or telephone (`contact`), or a guest with a name and a phone."""
 
     citizen_id: int | None = None
     guest_name: str | None = None
     guest_phone: str | None = None
+    contact: str | None = None
 
 
 def parse_slot(value: Any) -> tuple[date, time] | None:
@@ -137,9 +141,27 @@ def parse_slot(value: Any) -> tuple[date, time] | None:
     return moment.date(), moment.time()
 
 
-def _check_who(who: Who, errors: dict[str, list[str]]) -> None:
+def _whom(who: Who, errors: dict[str, list[str]]) -> Who:
+    """`who` as booked: the registered citizen staff named, if they did, with their account
+    found; a guest's name and phone checked."""
     if who.citizen_id is not None:
-        return
+        return who
+    if who.contact is not None:
+        citizen = find_by_username(who.contact)
+        if citizen is None:
+            errors["citizen_contact"] = [
+                _(
+                    "Nessun cittadino registrato con questo recapito: controllalo, oppure "
+                    "lascia vuoto e scrivi nome e telefono."
+                )
+            ]
+            return who
+        return Who(citizen_id=citizen.id)
+    _check_guest(who, errors)
+    return who
+
+
+def _check_guest(who: Who, errors: dict[str, list[str]]) -> None:
     name = (who.guest_name or "").strip()
     phone = (who.guest_phone or "").strip()
     if not name or len(name) > 120 or CONTROL_CHARACTERS.search(name):
@@ -181,8 +203,24 @@ def book(
     now: datetime | None = None,
 ) -> Booking:
     """Book a slot (`2026-12-03T09:30`) of the desk for `who`, with one of the operators free
-    then. `InvalidInput` for a wrong slot, mode or contact; `Conflict` when the slot has just
-    been taken or the citizen already has an appointment then. Commits."""
+    then, and e-mail the citizen the confirmation (a guest has the confirmation page).
+    `InvalidInput` for a wrong slot, mode or contact; `Conflict` when the slot has just been
+    taken or the citizen already has an appointment then. Commits."""
+    booking = _reserve(point, slot, mode, who, booked_by, topic, now)
+    notices.tell(booking, "booking_confirmed")
+    return booking
+
+
+def _reserve(
+    point: SocialPoint,
+    slot: Any,
+    mode: Any,
+    who: Who,
+    booked_by: int | None,
+    topic: str | None,
+    now: datetime | None,
+) -> Booking:
+    """The booking `book` makes, committed, with nobody told yet (a move tells its own news)."""
     now = now or local_now()
     errors: dict[str, list[str]] = {}
     parsed = parse_slot(slot)
@@ -196,7 +234,7 @@ def book(
         errors["mode"] = [_("Scegli come vuoi parlare con l'operatore.")]
     if topic is not None and (len(topic) > 500 or CONTROL_CHARACTERS.search(topic)):
         errors["topic"] = [_("Al massimo 500 caratteri.")]
-    _check_who(who, errors)
+    who = _whom(who, errors)
     if errors:
         raise InvalidInput(errors)
     day, start = parsed
@@ -321,7 +359,8 @@ def _check_notice(booking: Booking, now: datetime) -> None:
 
 
 def cancel(booking: Booking, now: datetime | None = None, by_staff: bool = False) -> None:
-    """Cancel an appointment: the citizen up to the desk's notice, staff at any time."""
+    """Cancel an appointment, the citizen up to the desk's notice, staff at any time, and
+    e-mail the citizen that it is cancelled. Commits."""
     now = now or local_now()
     if by_staff:
         if booking.status != BookingStatus.BOOKED.value:
@@ -331,11 +370,13 @@ def cancel(booking: Booking, now: datetime | None = None, by_staff: bool = False
     booking.status = BookingStatus.CANCELLED.value
     booking.cancelled_at = datetime.now(UTC)
     db.session.commit()
+    notices.tell(booking, "booking_cancelled")
 
 
 def move(booking: Booking, slot: Any, now: datetime | None = None) -> Booking:
     """Move an appointment to another slot of the same desk: the new one is booked first, and
-    the old one is freed only if that succeeds."""
+    the old one is freed only if that succeeds; then the citizen gets one e-mail with both
+    times. Commits."""
     now = now or local_now()
     _check_notice(booking, now)
     who = Who(booking.citizen_user_id, booking.guest_name, booking.guest_phone)
@@ -344,7 +385,7 @@ def move(booking: Booking, slot: Any, now: datetime | None = None) -> Booking:
     db.session.flush()
     digest = booking.guest_token_digest
     try:
-        moved = book(
+        moved = _reserve(
             booking.point, slot, booking.mode, who, booking.booked_by_user_id, booking.topic, now
         )
     except (InvalidInput, Conflict):
@@ -354,4 +395,5 @@ def move(booking: Booking, slot: Any, now: datetime | None = None) -> Booking:
         moved.guest_token_digest = digest
         booking.guest_token_digest = None
         db.session.commit()
+    notices.tell(moved, "booking_moved", previous=booking)
     return moved

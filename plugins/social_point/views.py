@@ -5,38 +5,26 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from condiviso.plugin_api import (
     Audience,
     ConfirmForm,
-    Conflict,
-    EnumLabels,
-    InvalidInput,
     NotFound,
-    Role,
     allow,
-    expired_form,
-    find_by_username,
+    invalid,
     limited,
     local_now,
+    run_form,
     signed_in_user,
 )
 from plugins.social_point import desks, notices, records, services
-from plugins.social_point.models import Booking, BookingStatus, SocialPoint
-
-blueprint = Blueprint("social_point", __name__, template_folder="templates")
-blueprint.add_app_template_global(notices.mode_label, "mode_label")
+from plugins.social_point.blueprint import blueprint, is_staff, point_or_404, status_label
+from plugins.social_point.forms import booking_form, move_form, shown_errors, shown_values
+from plugins.social_point.models import Booking, SocialPoint
 
 DAYS_SHOWN = 7
-STAFF = (Role.OPERATOR, Role.DISTRICT_ADMIN)
-
-
-def is_staff() -> bool:
-    user = signed_in_user()
-    return user is not None and user.has_role(*STAFF)
 
 
 def _first_day() -> date:
@@ -47,13 +35,6 @@ def _first_day() -> date:
     except ValueError:
         return today
     return min(max(asked, today), today + timedelta(days=services.MAX_DAYS_AHEAD))
-
-
-def _point(point_id: int) -> SocialPoint:
-    try:
-        return desks.get_point(point_id)
-    except NotFound:
-        abort(404)
 
 
 @blueprint.get("/social-point")
@@ -88,86 +69,54 @@ def slot_page(point: SocialPoint, slot_link, moving: Booking | None = None):
 @blueprint.get("/social-point/<int:point_id>")
 @allow(Audience.EVERYONE)
 def point(point_id: int):
-    desk = _point(point_id)
+    desk = point_or_404(point_id)
     return slot_page(
         desk, lambda slot: url_for("social_point.book", point_id=desk.id, orario=slot.key)
     )
-
-
-def _who(errors: dict[str, list[str]]) -> services.Who:
-    """Whom the appointment is for: the signed-in citizen; for staff, the citizen they name or
-    a guest; for a guest, their name and telephone after they read the privacy notice."""
-    form = request.form
-    user = signed_in_user()
-    if is_staff():
-        contact = form.get("citizen_contact", "")
-        if contact.strip():
-            citizen = find_by_username(contact.strip()[:254])
-            if citizen is None:
-                errors["citizen_contact"] = [
-                    _(
-                        "Nessun cittadino registrato con questo recapito: controllalo, oppure "
-                        "lascia vuoto e scrivi nome e telefono."
-                    )
-                ]
-                return services.Who()
-            return services.Who(citizen_id=citizen.id)
-        return services.Who(None, form.get("guest_name"), form.get("guest_phone"))
-    if user is not None:
-        return services.Who(citizen_id=user.id)
-    if not form.get("privacy"):
-        errors["privacy"] = [_("Per prenotare devi aver letto l'informativa sulla privacy.")]
-    return services.Who(None, form.get("guest_name"), form.get("guest_phone"))
 
 
 @blueprint.route("/social-point/<int:point_id>/prenota", methods=["GET", "POST"])
 @allow(Audience.EVERYONE)
 @limited("10/minute", "40/hour", scope="social-point-booking")
 def book(point_id: int):
-    desk = _point(point_id)
-    slot_key = (request.form if request.method == "POST" else request.args).get("orario", "")
-    parsed = services.parse_slot(slot_key)
-    if parsed is None:
+    """Confirm a time picked on the desk's page: for oneself, as a guest, or (staff) for
+    someone else."""
+    desk = point_or_404(point_id)
+    user = signed_in_user()
+    form = booking_form(desk, staff=is_staff(), signed_in=user is not None)
+    when = services.parse_slot(form.slot.data)
+    if when is None:
         flash(_("Scegli un giorno e un orario dall'elenco."), "warning")
         return redirect(url_for("social_point.point", point_id=desk.id))
-    errors: dict[str, list[str]] = {}
-    values = request.form if request.method == "POST" else {"mode": desk.modes[0]}
-    if request.method == "POST":
-        if not ConfirmForm().validate_on_submit():
-            errors.update(expired_form())
-        else:
-            who = _who(errors)
-            if not errors:
-                try:
-                    booking = services.book(
-                        desk,
-                        slot_key,
-                        request.form.get("mode"),
-                        who,
-                        booked_by=signed_in_user().id if signed_in_user() else None,
-                        topic=request.form.get("topic") or None,
-                    )
-                except InvalidInput as error:
-                    errors = dict(error.errors)
-                except Conflict as error:
-                    errors = {"slot": [error.message]}
-                else:
-                    return _booked(booking)
+    user_id = user.id if user else None
+    outcome = run_form(
+        form,
+        lambda: services.book(
+            desk,
+            form.slot.data,
+            form.mode.data,
+            form.who(user_id),
+            booked_by=user_id,
+            topic=form.topic.data or None,
+        ),
+        error_field="slot",
+    )
+    if outcome.done:
+        return _booked(outcome.result)
     return render_template(
         "social_point/book.html",
         point=desk,
-        slot_key=slot_key,
-        day=parsed[0],
-        start=parsed[1],
-        errors=errors,
-        values=values,
-        confirm=ConfirmForm(),
+        slot_key=form.slot.data,
+        day=when[0],
+        start=when[1],
+        errors=shown_errors(form),
+        values=shown_values(form),
+        confirm=form,
         staff=is_staff(),
-    ), 400 if errors else 200
+    ), invalid(form)
 
 
 def _booked(booking: Booking):
-    notices.tell(booking, "booking_confirmed")
     if is_staff():
         flash(_("Appuntamento prenotato."), "success")
         return redirect(
@@ -218,30 +167,21 @@ def _guest_booking(booking_id: int, token: str) -> Booking:
 
 def _booking_page(booking: Booking, links: dict[str, str]):
     """One appointment, with cancel and move while the notice allows, for its citizen or guest."""
-    errors: dict[str, list[str]] = {}
-    if request.method == "POST":
-        if not ConfirmForm().validate_on_submit():
-            errors.update(expired_form())
-        else:
-            try:
-                services.cancel(booking)
-            except Conflict as error:
-                errors["_schema"] = [error.message]
-            else:
-                notices.tell(booking, "booking_cancelled")
-                flash(_("Appuntamento disdetto."), "success")
-                return redirect(links["self"])
+    form = ConfirmForm()
+    if run_form(form, lambda: services.cancel(booking)).done:
+        flash(_("Appuntamento disdetto."), "success")
+        return redirect(links["self"])
     return render_template(
         "social_point/booking.html",
         booking=booking,
         point=booking.point,
         links=links,
-        errors=errors,
-        confirm=ConfirmForm(),
+        errors=shown_errors(form),
+        confirm=form,
         changeable=services.changeable(booking),
         label=status_label,
         new=request.args.get("nuovo") == "1",
-    ), 400 if errors else 200
+    ), invalid(form)
 
 
 @blueprint.route("/i-miei-appuntamenti/<int:booking_id>", methods=["GET", "POST"])
@@ -281,42 +221,31 @@ def _move(booking: Booking, self_link):
             _("Questo appuntamento non si può più spostare: telefona al Social Point."), "warning"
         )
         return redirect(self_link(booking))
-    slot_key = (request.form if request.method == "POST" else request.args).get("orario")
-    if slot_key is None:
+    form = move_form()
+    if form.slot.data is None:
         return slot_page(
             booking.point,
             lambda slot: f"{request.path}?orario={slot.key}",
             moving=booking,
         )
-    parsed = services.parse_slot(slot_key)
-    if parsed is None:
+    when = services.parse_slot(form.slot.data)
+    if when is None:
         return redirect(request.path)
-    errors: dict[str, list[str]] = {}
-    if request.method == "POST":
-        if not ConfirmForm().validate_on_submit():
-            errors.update(expired_form())
-        else:
-            try:
-                moved = services.move(booking, slot_key)
-            except InvalidInput as error:
-                errors = dict(error.errors)
-            except Conflict as error:
-                errors = {"slot": [error.message]}
-            else:
-                notices.tell(moved, "booking_moved", previous=booking)
-                flash(_("Appuntamento spostato."), "success")
-                return redirect(self_link(moved))
+    outcome = run_form(form, lambda: services.move(booking, form.slot.data), error_field="slot")
+    if outcome.done:
+        flash(_("Appuntamento spostato."), "success")
+        return redirect(self_link(outcome.result))
     return render_template(
         "social_point/move.html",
         booking=booking,
         point=booking.point,
-        slot_key=slot_key,
-        day=parsed[0],
-        start=parsed[1],
-        errors=errors,
-        confirm=ConfirmForm(),
+        slot_key=form.slot.data,
+        day=when[0],
+        start=when[1],
+        errors=shown_errors(form),
+        confirm=form,
         back=self_link(booking),
-    ), 400 if errors else 200
+    ), invalid(form)
 
 
 @blueprint.route("/i-miei-appuntamenti/<int:booking_id>/sposta", methods=["GET", "POST"])
@@ -357,16 +286,3 @@ def my_calendar(booking_id: int):
 @allow(Audience.EVERYONE)
 def guest_calendar(booking_id: int, token: str):
     return _calendar(_guest_booking(booking_id, token))
-
-
-status_label = EnumLabels(
-    {
-        BookingStatus.BOOKED: _l("prenotato"),
-        BookingStatus.ATTENDED: _l("svolto"),
-        BookingStatus.NO_SHOW: _l("non presentato"),
-        BookingStatus.CANCELLED: _l("disdetto"),
-    }
-)
-
-
-from plugins.social_point import admin_views, desk_views  # noqa: E402, F401  (their routes)

@@ -172,6 +172,21 @@ def test_a_closed_day_and_a_taken_slot_are_refused(app, desk, clean_bookings):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Booking)) == 2
 
 
+def test_staff_book_for_a_citizen_they_name_by_e_mail(app, desk, clean_bookings):
+    slug, ids = desk
+    with app.app_context(), tenant_context(slug):
+        point = _point(desk)
+        nobody = services.Who(contact="nessuno@esempio.it")
+        with pytest.raises(InvalidInput) as unknown:
+            services.book(point, _slot(TUESDAY, 9), "phone", nobody, now=NOW)
+        assert set(unknown.value.errors) == {"citizen_contact"}
+        dario = services.Who(contact="Dario@Esempio.it", guest_name="ignorato")
+        booking = services.book(
+            point, _slot(TUESDAY, 9), "phone", dario, booked_by=ids["anna"], now=NOW
+        )
+        assert (booking.citizen_user_id, booking.guest_name) == (ids["dario"], None)
+
+
 def test_cancel_and_move_up_to_the_notice(app, desk, clean_bookings):
     slug, ids = desk
     with app.app_context(), tenant_context(slug):

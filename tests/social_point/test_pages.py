@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 from icalendar import Calendar
 
+from condiviso.errors import InvalidInput
 from condiviso.extensions import db
 from condiviso.tenancy import tenant_context
 from plugins.social_point import notices, services
@@ -361,6 +362,74 @@ def test_unknown_and_inactive_desks_are_not_found(mail_app, host_client, distric
         assert client.get(path).status_code == 404
 
 
+def test_an_expired_booking_form_books_nothing(mail_app, host_client, district):
+    client, _email, user_id = _citizen(mail_app, host_client)
+    slot = _slot(18, 9)
+    expired = client.post(
+        f"/social-point/{district['point']}/prenota",
+        data={"csrf_token": "scaduto", "orario": slot, "mode": "in_person"},
+    )
+    assert expired.status_code == 400 and "Il modulo è scaduto" in expired.text
+    assert _bookings(mail_app, citizen_user_id=user_id) == []
+
+
+def test_the_booking_form_shows_each_problem_on_its_field(mail_app, host_client, district):
+    """A guest who gave no name, an unknown way to talk and too long a topic, without the
+    privacy notice: every problem is told next to its field, what was typed is kept, and
+    nothing is booked."""
+    guest = host_client(HOST, mail_app)
+    refused = _book(
+        guest,
+        district["point"],
+        _slot(18, 10),
+        mode="telepatia",
+        topic="x" * 501,
+        guest_phone="333 7654321",
+    )
+    assert refused.status_code == 400
+    for field in ("mode", "topic", "guest_name", "privacy"):
+        assert f'id="{field}-error"' in refused.text, field
+    assert 'id="guest_phone-error"' not in refused.text
+    assert 'value="333 7654321"' in refused.text
+    assert _bookings(mail_app, guest_phone="333 7654321") == []
+
+
+def test_a_refused_closure_keeps_the_desk_s_form_as_it_is(mail_app, host_client, district):
+    admin = _signed_in(mail_app, host_client, district["people"]["district_admin"])
+    page = f"/admin/social-point/{district['point']}"
+    refused = post_form(admin, f"{page}/chiusure", {"day": _day(30).isoformat()}, page=page)
+    assert refused.status_code == 400 and 'id="reason-error"' in refused.text
+    assert f'value="{_day(30).isoformat()}"' in refused.text  # the day typed stays
+    assert 'id="h0_0_opens" name="h0_0_opens" value="09:00"' in refused.text
+    assert "Social Point di Tradate (esempio)" in refused.text
+    with mail_app.app_context(), tenant_context(SLUG):
+        assert db.session.scalars(sa.select(Closure).filter_by(day=_day(30))).all() == []
+
+
+def test_desk_numbers_that_are_not_numbers_are_refused_and_shown_again(
+    mail_app, host_client, district
+):
+    admin = _signed_in(mail_app, host_client, district["people"]["district_admin"])
+    page = f"/admin/social-point/{district['point']}"
+    form = {
+        "name": "Social Point di Tradate (esempio)",
+        "comune_id": "uno",
+        "address": "Piazza Mazzini 6",
+        "slot_minutes": "²",
+        "notice_hours": "ventiquattro",
+        "modes": ["in_person"],
+        "h0_0_opens": "09:00",
+        "h0_0_closes": "12:00",
+    }
+    refused = post_form(admin, page, form)
+    assert refused.status_code == 400
+    for field in ("comune_id", "slot_minutes", "notice_hours"):
+        assert f'id="{field}-error"' in refused.text, field
+    assert 'value="ventiquattro"' in refused.text
+    with mail_app.app_context(), tenant_context(SLUG):
+        assert db.session.get(SocialPoint, district["point"]).notice_hours == 24
+
+
 # -- operators -------------------------------------------------------------------------------------
 
 
@@ -431,6 +500,78 @@ def test_the_operator_s_day_walk_ins_and_no_shows(mail_app, host_client, distric
         ).status_code
         == 404
     )
+
+
+def test_an_expired_walk_in_form_records_nothing(mail_app, host_client, district):
+    operator = _signed_in(mail_app, host_client, district["people"]["operator"])
+    expired = operator.post(
+        f"/operatore/giornata/accesso?sportello={district['point']}",
+        data={"csrf_token": "scaduto", "name": "Guido Scaduti"},
+    )
+    assert expired.status_code == 400 and "Il modulo è scaduto" in expired.text
+    assert _bookings(mail_app, guest_name="Guido Scaduti") == []
+
+
+def test_a_desk_asked_for_in_digits_that_are_not_a_number_is_not_asked_for(
+    mail_app, host_client, district
+):
+    """`²` is a digit to Python but no number: the day shows the operator's own desk."""
+    operator = _signed_in(mail_app, host_client, district["people"]["operator"])
+    day = operator.get("/operatore/giornata?sportello=%C2%B2")
+    assert day.status_code == 200 and "Social Point di Tradate (esempio)" in day.text
+
+
+# -- e-mails: each change tells the citizen once, from the service that makes it ----------------
+
+
+def _subjects(smtp, email) -> list[str]:
+    return [message["Subject"].strip().split(":")[0] for message in smtp.to(email)]
+
+
+def test_the_desk_s_booking_and_cancellation_are_each_told_once(
+    mail_app, smtp, host_client, district
+):
+    """An operator books for a registered citizen and later cancels from the day at the desk:
+    one confirmation, then one cancellation carrying the cancelled appointment for the
+    citizen's calendar."""
+    operator = _signed_in(mail_app, host_client, district["people"]["operator"])
+    email = unique_email("disdetta-sportello")
+    citizen_id = make_user(mail_app, SLUG, email, "citizen", full_name="Carlo Grigi")
+    booked = _book(operator, district["point"], _slot(16, 9), citizen_contact=email)
+    assert booked.status_code == 302
+    ((booking_id, *_rest),) = _bookings(mail_app, citizen_user_id=citizen_id)
+    assert _subjects(smtp, email) == ["Appuntamento confermato"]
+
+    day = operator.get(f"/operatore/giornata?sportello={district['point']}&giorno={_day(16)}")
+    cancelled = operator.post(
+        f"/operatore/appuntamenti/{booking_id}",
+        data={"csrf_token": csrf_token(day.text), "azione": "cancel"},
+    )
+    assert cancelled.status_code == 302
+    assert _bookings(mail_app, id=booking_id)[0][3] == "cancelled"
+    assert _subjects(smtp, email) == ["Appuntamento confermato", "Appuntamento disdetto"]
+    assert str(_calendar_of(smtp.last_to(email))["method"]) == "CANCEL"
+
+
+def test_the_services_tell_each_change_once_and_a_refused_one_not_at_all(mail_app, smtp, district):
+    """Booking, moving and cancelling through the services, as a page, a job or a command does:
+    one e-mail each (a move confirms the new time in its own message, not in a second
+    confirmation), and none for a move that was refused."""
+    email = unique_email("servizi")
+    citizen_id = make_user(mail_app, SLUG, email, "citizen", full_name="Dora Celeste")
+    with mail_app.app_context(), tenant_context(SLUG):
+        point = db.session.get(SocialPoint, district["point"])
+        booking = services.book(point, _slot(17, 9), "in_person", services.Who(citizen_id))
+        with pytest.raises(InvalidInput):
+            services.move(booking, "2020-01-06T09:00")
+        assert _subjects(smtp, email) == ["Appuntamento confermato"]
+        moved = services.move(db.session.get(Booking, booking.id), _slot(17, 10))
+        services.cancel(moved)
+    assert _subjects(smtp, email) == [
+        "Appuntamento confermato",
+        "Appuntamento spostato",
+        "Appuntamento disdetto",
+    ]
 
 
 # -- the reminder ------------------------------------------------------------------------------
