@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from condiviso.plugin_api import Conflict
 from plugins.care_plans.models import REQUESTABLE, CarePlan, PlanItem, PlanStatus
 from plugins.care_plans.services import audit_change, catalog_service, check_staff
-from plugins.requests.services import create_request
+from plugins.requests.services import RequestInput, create_request
 
 
 @dataclass
@@ -54,7 +54,11 @@ def create_requests(staff, plan: CarePlan) -> Outcome:
             frequency=item.frequency,
         )
         request = create_request(
-            service, plan.citizen, {"message": message}, submission_token(item), filed_by=staff
+            service,
+            plan.citizen,
+            RequestInput(message),
+            submission_token(item),
+            filed_by=staff,
         )
         item.request_id = request.id
         # One commit per item: what was made stays linked even if a later item fails.
