@@ -190,3 +190,16 @@ def test_the_service_refuses_an_item_whose_service_left_the_catalog(district):
         assert db.session.scalar(sa.select(PlanItem).where(PlanItem.plan_id == plan_id)) is None
     page = operator.get(f"/admin/piani/{plan_id}")
     assert not re.search(rf'<option value="{service_id}"', page.text)
+
+
+@pytest.mark.parametrize("chosen", ["\u00b2", "\u0663", " 1 2 ", "1.0"])
+def test_a_service_id_that_is_no_option_is_refused(district, chosen):
+    """A superscript two is a digit to `str.isdigit`, not to `int`: refused, never a 500."""
+    operator = district.client("operator")
+    plan_id = start_plan(district, operator)
+    refused = add_item(
+        district, plan_id, operator, **catalog_item(district, "sad", service_id=chosen)
+    )
+    assert refused.status_code == 400 and 'id="service_id-error"' in refused.text
+    with district.app.app_context(), tenant_context(district.slug):
+        assert db.session.scalar(sa.select(PlanItem).where(PlanItem.plan_id == plan_id)) is None
