@@ -1,7 +1,7 @@
-"""The staff's forms (WTForms): an intake with a level and notes per area of life, a plan, a
-plan's item and a move of its status, each checked here with its messages and read into the
-values the services take (`IntakeInput`, `PlanInput`, `ItemInput`); and the words people read
-for areas, levels, who pays and a plan's status."""
+"""The staff's forms (WTForms): the search for a citizen, an intake with a level and notes per
+area of life, a plan, a plan's item and a move of its status, each checked here with its
+messages and read into the values the services take (`IntakeInput`, `PlanInput`, `ItemInput`);
+and the words people read for areas, levels, who pays and a plan's status."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from wtforms.validators import ValidationError
 from condiviso.plugin_api import EnumLabels, FreeText, select_choices, today, trimmed
 from plugins.care_plans.fields import DayBetween, DayField, EuroField
 from plugins.care_plans.models import Area, CarePlan, Funding, Intake, Level, PlanStatus
+from plugins.care_plans.people import QUERY_MAX
 from plugins.catalog.models import Service
 
 AREAS = EnumLabels(
@@ -136,7 +137,27 @@ def _notes(label: Any, max_length: int) -> TextAreaField:
     return TextAreaField(label, filters=[trimmed], validators=[FreeText(max_length)])
 
 
-# -- intakes -----------------------------------------------------------------------------------
+# -- finding the citizen ---------------------------------------------------------------------------
+
+
+def _query(value: Any) -> str:
+    return value[:QUERY_MAX] if isinstance(value, str) else ""
+
+
+class SearchForm(FlaskForm):
+    """What the operator searches for (`?q=`): a name, an e-mail, a phone or a codice fiscale."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Nome, e-mail, telefono o codice fiscale"), filters=[_query])
+
+    @property
+    def searched(self) -> bool:
+        return bool(self.q.data.strip())
+
+
+# -- intakes ---------------------------------------------------------------------------------------
 
 
 def _level_or_not_assessed(value: Any) -> Any:
@@ -195,7 +216,7 @@ def intake_form(intake: Intake | None = None) -> _IntakeForm:
     return sent_or_opened(IntakeForm, initial)
 
 
-# -- plans -------------------------------------------------------------------------------------
+# -- plans -----------------------------------------------------------------------------------------
 
 
 def goal_lines(text: str | None) -> list[str]:
@@ -256,7 +277,7 @@ def plan_form(plan: CarePlan) -> PlanForm:
     return opened(PlanForm, initial, current_review=plan.review_on)
 
 
-# -- a plan's items ------------------------------------------------------------------------------
+# -- a plan's items --------------------------------------------------------------------------------
 
 
 def _stripped(value: Any) -> Any:
@@ -328,7 +349,7 @@ def item_form(offered: Sequence[Service]) -> ItemForm:
     return opened(ItemForm, {"funding": Funding.COMUNE.value}, offered=offered)
 
 
-# -- a plan's status -----------------------------------------------------------------------------
+# -- a plan's status -------------------------------------------------------------------------------
 
 
 class StatusForm(FlaskForm):

@@ -46,10 +46,10 @@ def _found(load, *args):
 @blueprint.get("/admin/piani")
 @allow(*CARE_STAFF)
 def search():
-    query = request.args.get("q", "")[: people.QUERY_MAX]
-    results = people.find_citizens(query) if query.strip() else []
+    form = forms.SearchForm(request.args)
+    results = people.find_citizens(form.q.data) if form.searched else []
     return render_template(
-        "care_plans/search.html", query=query, results=results, searched=bool(query.strip())
+        "care_plans/search.html", query=form.q.data, results=results, searched=form.searched
     )
 
 
