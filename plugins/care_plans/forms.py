@@ -165,6 +165,8 @@ def _level_or_not_assessed(value: Any) -> Any:
 
 
 class _IntakeForm(FlaskForm):
+    """An intake conversation's day (not in the future); `IntakeForm` adds the areas."""
+
     held_on = DayField(
         _l("Data del colloquio"),
         validators=[DayBetween(lambda form: FIRST_INTAKE_DAY, lambda form: today())],

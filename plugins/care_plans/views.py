@@ -138,7 +138,8 @@ def _plan_page(plan, status: int = 200, plan_form=None, item_form=None, refusals
     `item_form`), or `refusals` at the top say why an action was not done."""
     current = PlanStatus(plan.status)
     editable = current in EDITABLE_ITEMS
-    plan_form = plan_form or forms.plan_form(plan)
+    if plan_form is None:
+        plan_form = forms.plan_form(plan)
     if item_form is None:
         item_form = forms.item_form(services.includable_services() if editable else ())
     return render_template(
