@@ -1,6 +1,7 @@
 """What every HTML form shares: a form that is only its CSRF token, the message for a form that
-expired, acting on a submitted form (`run_form`, `form_page`), service errors shown on their
-fields, and the status code of a form sent back with errors."""
+expired, free text checked as the services check it, acting on a submitted form (`run_form`,
+`form_page`), service errors shown on their fields, a form's messages and values for the pages
+that draw their fields from mappings, and the status code of a form sent back with errors."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ from typing import Any
 from flask import flash, redirect, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Regexp
+from wtforms import BooleanField
+from wtforms.fields.choices import SelectChoice, SelectFieldBase
+from wtforms.validators import Regexp, StopValidation
 
 from condiviso.errors import CondivisoError, InvalidInput
 from condiviso.extensions import db
+from condiviso.validation import is_free_text, too_long_or_controlled
 
 # Free text never carries control characters (a multi-line text may carry line breaks and tabs).
 NO_CONTROL_CHARACTERS = Regexp(
@@ -34,9 +37,35 @@ class ConfirmForm(FlaskForm):
 FORM_EXPIRED = _l("Il modulo è scaduto: ricarica la pagina e riprova.")
 
 
+REQUIRED = _l("Campo obbligatorio.")
+
+
 def expired_form() -> dict[str, list[str]]:
     """`FORM_EXPIRED` as a form's errors, at the top of the form."""
     return {"_schema": [str(FORM_EXPIRED)]}
+
+
+def trimmed(value: Any) -> str | None:
+    """WTForms filter: a text without the spaces around it; None when nothing is left."""
+    return (value.strip() or None) if isinstance(value, str) else None
+
+
+class FreeText:
+    """WTForms validator of a field filtered by `trimmed`: free text of at most `max_length`
+    characters without control characters (line breaks and tabs are text), as `clean_text`
+    checks it and with its messages; `message` says otherwise what is wrong with a long one."""
+
+    def __init__(self, max_length: int, required: bool = False, message: Any = None) -> None:
+        self.max_length = max_length
+        self.required = required
+        self.message = message
+
+    def __call__(self, form: FlaskForm, field: Any) -> None:
+        if not field.data:
+            raise StopValidation(str(REQUIRED) if self.required else None)
+        if not isinstance(field.data, str) or not is_free_text(field.data, self.max_length):
+            message = self.message or too_long_or_controlled(self.max_length)
+            raise StopValidation(str(message))
 
 
 def attach_errors(form: FlaskForm, error: InvalidInput) -> None:
@@ -47,6 +76,39 @@ def attach_errors(form: FlaskForm, error: InvalidInput) -> None:
             field.errors = [*list(field.errors or []), *messages]
         else:
             form.form_errors.extend(messages)
+
+
+def _csrf_field_name(form: FlaskForm) -> str:
+    return getattr(form.meta, "csrf_field_name", "csrf_token")
+
+
+def shown_errors(form: FlaskForm) -> dict[str, list[str]]:
+    """A form's messages as `partials/errors.html` and `partials/field.html` show them: by the
+    name of the field, and under `_schema` those of the whole form (an expired token first)."""
+    csrf = form._fields.get(_csrf_field_name(form))
+    top = [str(FORM_EXPIRED)] if csrf is not None and csrf.errors else []
+    top += [str(message) for message in form.form_errors]
+    shown = {"_schema": top} if top else {}
+    for field in form:
+        if field.errors and field is not csrf:
+            shown[field.name] = [str(message) for message in field.errors]
+    return shown
+
+
+def shown_values(form: FlaskForm) -> dict[str, str]:
+    """What a form's fields hold as `partials/field.html` shows them again: the text as it was
+    sent or the field's initial value; a chosen option's value; "y" for a ticked box."""
+    values = {}
+    for field in form:
+        if field.name == _csrf_field_name(form):
+            continue
+        if isinstance(field, BooleanField):
+            values[field.name] = "y" if field.data else ""
+        elif isinstance(field, SelectFieldBase):
+            values[field.name] = "" if field.data is None else str(field.data)
+        else:
+            values[field.name] = field._value()
+    return values
 
 
 def invalid(form: FlaskForm) -> int:

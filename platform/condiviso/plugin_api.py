@@ -234,6 +234,25 @@ from condiviso.forms import NO_CONTROL_CHARACTERS_IN_TEXT
 
 """WTForms validator: a multi-line text without control characters but line breaks and tabs."""
 
+from condiviso.forms import trimmed
+
+"""WTForms filter: a text without the spaces around it, None when nothing is left."""
+
+from condiviso.forms import FreeText
+
+"""WTForms validator of a `trimmed` field: free text of at most n characters without control
+characters, with `clean_text`'s messages (`required=True` refuses a blank one)."""
+
+from condiviso.forms import shown_errors
+
+"""A form's messages by field name (the whole form's under `_schema`), for pages drawn with
+`partials/field.html` and `partials/errors.html`."""
+
+from condiviso.forms import shown_values
+
+"""What a form's fields hold (the text as sent, or the initial value), for pages drawn with
+`partials/field.html`."""
+
 from condiviso.schema_forms import build_form
 
 """The fields of an HTML form drawn from a marshmallow schema (a plugin's settings page)."""
@@ -327,6 +346,7 @@ __all__ = [
     "Conflict",
     "EncryptedText",
     "EnumLabels",
+    "FreeText",
     "InvalidInput",
     "NavEntry",
     "NotFound",
@@ -371,6 +391,8 @@ __all__ = [
     "send_mail",
     "serve_content",
     "set_plugin",
+    "shown_errors",
+    "shown_values",
     "signed_in_user",
     "sniff_image_type",
     "storable_image",
@@ -380,5 +402,6 @@ __all__ = [
     "tenant_host",
     "tenant_url",
     "today",
+    "trimmed",
     "utcnow",
 ]

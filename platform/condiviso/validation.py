@@ -123,9 +123,18 @@ def clean_text(
         if required:
             errors[field] = [_("Campo obbligatorio.")]
         return None
-    if len(value) > max_length or CONTROL_CHARACTERS.search(value):
-        errors[field] = [
-            _("Al massimo %(n)d caratteri, senza caratteri di controllo.", n=max_length)
-        ]
+    if not is_free_text(value, max_length):
+        errors[field] = [too_long_or_controlled(max_length)]
         return None
     return value
+
+
+def is_free_text(value: str, max_length: int) -> bool:
+    """Whether `value` is free text of at most `max_length` characters without control
+    characters (line breaks and tabs are text)."""
+    return len(value) <= max_length and not CONTROL_CHARACTERS.search(value)
+
+
+def too_long_or_controlled(max_length: int) -> str:
+    """The message for free text that is too long or carries control characters."""
+    return _("Al massimo %(n)d caratteri, senza caratteri di controllo.", n=max_length)

@@ -13,12 +13,10 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
-from condiviso.plugin_api import Conflict, db
+from condiviso.plugin_api import Conflict
 from plugins.care_plans.models import REQUESTABLE, CarePlan, PlanItem, PlanStatus
-from plugins.care_plans.services import audit_change, check_staff
-from plugins.catalog.finding import visible_services
-from plugins.catalog.models import Service
-from plugins.requests.services import create_request
+from plugins.care_plans.services import audit_change, catalog_service, check_staff
+from plugins.requests.services import RequestInput, create_request
 
 
 @dataclass
@@ -45,7 +43,7 @@ def create_requests(staff, plan: CarePlan) -> Outcome:
     for item in list(plan.items):
         if item.service_id is None or item.request_id is not None:
             continue
-        service = db.session.scalar(visible_services().where(Service.id == item.service_id))
+        service = catalog_service(item.service_id)
         if service is None:
             outcome.unavailable.append(item)
             continue
@@ -56,7 +54,11 @@ def create_requests(staff, plan: CarePlan) -> Outcome:
             frequency=item.frequency,
         )
         request = create_request(
-            service, plan.citizen, {"message": message}, submission_token(item), filed_by=staff
+            service,
+            plan.citizen,
+            RequestInput(message),
+            submission_token(item),
+            filed_by=staff,
         )
         item.request_id = request.id
         # One commit per item: what was made stays linked even if a later item fails.

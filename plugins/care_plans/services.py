@@ -8,8 +8,6 @@ with `allow`, and every staff function here checks it again, so no other door op
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -28,6 +26,7 @@ from condiviso.plugin_api import (
     record_access,
 )
 from plugins.care_plans import forms
+from plugins.care_plans.forms import IntakeInput, ItemInput, PlanInput
 from plugins.care_plans.models import (
     EDITABLE_ITEMS,
     LARGEST_ID,
@@ -37,6 +36,8 @@ from plugins.care_plans.models import (
     PlanItem,
     PlanStatus,
 )
+from plugins.catalog.finding import visible_services
+from plugins.catalog.models import Service
 
 CARE_STAFF = (Role.OPERATOR, Role.DISTRICT_ADMIN)
 INTAKE = "care_plans.intake"
@@ -100,10 +101,9 @@ def plans_of(citizen_id: int) -> list[CarePlan]:
 # -- intakes ---------------------------------------------------------------------------------------
 
 
-def record_intake(staff, citizen, data: Mapping[str, Any]) -> Intake:
+def record_intake(staff, citizen, clean: IntakeInput) -> Intake:
     """A new intake conversation with `citizen`, held by `staff`."""
     check_staff(staff)
-    clean = forms.read_intake(data)
     intake = Intake(
         citizen_user_id=citizen.id,
         operator_user_id=staff.id,
@@ -130,10 +130,9 @@ def staff_intake(staff, intake_id: int) -> Intake:
     return intake
 
 
-def update_intake(staff, intake: Intake, data: Mapping[str, Any]) -> None:
+def update_intake(staff, intake: Intake, clean: IntakeInput) -> None:
     """Correct an intake: every field is written again from the form."""
     check_staff(staff)
-    clean = forms.read_intake(data)
     intake.held_on = clean.held_on
     intake.needs = json.dumps(clean.needs, ensure_ascii=False)
     intake.notes = clean.notes
@@ -144,10 +143,9 @@ def update_intake(staff, intake: Intake, data: Mapping[str, Any]) -> None:
 # -- plans -----------------------------------------------------------------------------------------
 
 
-def start_plan(staff, citizen, data: Mapping[str, Any]) -> CarePlan:
+def start_plan(staff, citizen, clean: PlanInput) -> CarePlan:
     """A new plan, in draft, with `staff` as its operator."""
     check_staff(staff)
-    clean = forms.read_plan(data)
     plan = CarePlan(
         citizen_user_id=citizen.id,
         operator_user_id=staff.id,
@@ -186,11 +184,10 @@ def _not_closed(plan: CarePlan) -> None:
         raise Conflict(_("Il piano è concluso: non si può più modificare."))
 
 
-def update_plan(staff, plan: CarePlan, data: Mapping[str, Any]) -> None:
+def update_plan(staff, plan: CarePlan, clean: PlanInput) -> None:
     """New goals, notes or review date (a new date will be reminded of again)."""
     check_staff(staff)
     _not_closed(plan)
-    clean = forms.read_plan(data, current_review=plan.review_on)
     plan.review_on, plan.goals, plan.notes = clean.review_on, clean.goals, clean.notes
     audit_change(plan, "plan")
 
@@ -205,18 +202,34 @@ def _items_editable(plan: CarePlan) -> None:
         )
 
 
-def add_item(staff, plan: CarePlan, data: Mapping[str, Any]) -> PlanItem:
-    """A service on a plan still being agreed: from the catalog, or written in by hand."""
+def includable_services() -> list[Service]:
+    """The catalog services a plan can include today, of every provider type, by title."""
+    return list(db.session.scalars(visible_services().order_by(Service.title)))
+
+
+def catalog_service(service_id: int) -> Service | None:
+    """A service of the catalog as it may be shown today, or None."""
+    return db.session.scalar(visible_services().where(Service.id == service_id))
+
+
+def add_item(staff, plan: CarePlan, clean: ItemInput) -> PlanItem:
+    """A service on a plan still being agreed: from the catalog (its title and provider), or
+    written in by hand."""
     check_staff(staff)
     _items_editable(plan)
-    clean = forms.read_item(data)
+    title, provider_name = clean.title, clean.provider_name
+    if clean.service_id is not None:
+        service = catalog_service(clean.service_id)
+        if service is None:
+            raise InvalidInput({"service_id": [_("Scegli un servizio del catalogo dall'elenco.")]})
+        title, provider_name = service.title, service.provider_name
     item = PlanItem(
-        service_id=clean.service.id if clean.service is not None else None,
-        title=clean.title,
-        provider_name=clean.provider_name,
+        service_id=clean.service_id,
+        title=title,
+        provider_name=provider_name,
         frequency=clean.frequency,
         cost=clean.cost,
-        funding=clean.funding,
+        funding=clean.funding.value,
     )
     plan.items.append(item)
     db.session.flush()
@@ -237,12 +250,10 @@ def remove_item(staff, plan: CarePlan, item_id: int) -> None:
     audit_change(plan, f"item {item_id} removed")
 
 
-def change_status(staff, plan: CarePlan, status: Any) -> None:
+def change_status(staff, plan: CarePlan, target: PlanStatus) -> None:
     """Move a plan on, only along the allowed transitions."""
     check_staff(staff)
-    if not forms.is_valid_status(status):
-        raise InvalidInput({"status": [_("Stato sconosciuto.")]})
-    current, target = PlanStatus(plan.status), PlanStatus(status)
+    current = PlanStatus(plan.status)
     if target not in TRANSITIONS[current]:
         raise Conflict(
             _(

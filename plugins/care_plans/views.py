@@ -4,10 +4,6 @@ works without JavaScript; each small form posts on its own."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import timedelta
-from typing import Any
-
 from flask import (
     Blueprint,
     abort,
@@ -19,18 +15,17 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_wtf import FlaskForm
 
 from condiviso.plugin_api import (
-    CondivisoError,
     ConfirmForm,
-    InvalidInput,
     NotFound,
     allow,
     current_tenant,
-    db,
-    expired_form,
+    run_form,
+    shown_errors,
+    shown_values,
     signed_in_user,
-    today,
 )
 from plugins.care_plans import forms, people, requesting, services
 from plugins.care_plans.documents import pdf_filename, plan_pdf
@@ -48,29 +43,13 @@ def _found(load, *args):
         abort(404)
 
 
-def _submitted() -> bool:
-    return ConfirmForm().validate_on_submit()
-
-
-def _save(save: Callable[[], Any]) -> tuple[Any, dict[str, list[str]]]:
-    """Run `save` for a form sent with a valid token: (what it returned, {}), or (None, the
-    errors) with nothing saved."""
-    if not _submitted():
-        return None, expired_form()
-    try:
-        return save(), {}
-    except InvalidInput as error:
-        db.session.rollback()
-        return None, error.errors
-
-
 @blueprint.get("/admin/piani")
 @allow(*CARE_STAFF)
 def search():
-    query = request.args.get("q", "")[: people.QUERY_MAX]
-    results = people.find_citizens(query) if query.strip() else []
+    form = forms.SearchForm(request.args)
+    results = people.find_citizens(form.q.data) if form.searched else []
     return render_template(
-        "care_plans/search.html", query=query, results=results, searched=bool(query.strip())
+        "care_plans/search.html", query=form.q.data, results=results, searched=form.searched
     )
 
 
@@ -91,41 +70,30 @@ def citizen_file(user_id: int):
 # -- intakes ---------------------------------------------------------------------------------------
 
 
-def _intake_values(intake) -> dict[str, str]:
-    values = {"held_on": intake.held_on.isoformat(), "notes": intake.notes or ""}
-    for need in intake.need_list:
-        values[f"level_{need.area.value}"] = need.level.value
-        values[f"notes_{need.area.value}"] = need.notes or ""
-    return values
-
-
-def _intake_page(citizen, intake, values, errors):
+def _intake_page(citizen, intake, form: FlaskForm, status: int):
     return render_template(
         "care_plans/intake.html",
         citizen=citizen,
         intake=intake,
-        values=values,
-        errors=errors,
+        values=shown_values(form),
+        errors=shown_errors(form),
         areas=forms.AREAS,
         levels=forms.choices(forms.LEVELS),
-        confirm=ConfirmForm(),
-    ), 400 if errors else 200
+    ), status
 
 
 @blueprint.route("/admin/piani/persone/<int:user_id>/colloqui/nuovo", methods=["GET", "POST"])
 @allow(*CARE_STAFF)
 def new_intake(user_id: int):
     citizen = _found(people.get_citizen, user_id)
-    errors: dict[str, list[str]] = {}
-    if request.method == "POST":
-        intake, errors = _save(
-            lambda: services.record_intake(signed_in_user(), citizen, request.form)
-        )
-        if not errors:
-            flash(_("Colloquio registrato."), "success")
-            return redirect(url_for("care_plans.intake", intake_id=intake.id))
-    values = request.form if request.method == "POST" else {"held_on": today().isoformat()}
-    return _intake_page(citizen, None, values, errors)
+    form = forms.intake_form()
+    outcome = run_form(
+        form, lambda: services.record_intake(signed_in_user(), citizen, form.intake_input())
+    )
+    if outcome.done:
+        flash(_("Colloquio registrato."), "success")
+        return redirect(url_for("care_plans.intake", intake_id=outcome.result.id))
+    return _intake_page(citizen, None, form, outcome.status)
 
 
 @blueprint.route("/admin/piani/colloqui/<int:intake_id>", methods=["GET", "POST"])
@@ -133,16 +101,14 @@ def new_intake(user_id: int):
 def intake(intake_id: int):
     record = _found(services.staff_intake, signed_in_user(), intake_id)
     citizen = _found(people.get_citizen, record.citizen_user_id)
-    errors: dict[str, list[str]] = {}
-    if request.method == "POST":
-        _saved, errors = _save(
-            lambda: services.update_intake(signed_in_user(), record, request.form)
-        )
-        if not errors:
-            flash(_("Colloquio aggiornato."), "success")
-            return redirect(url_for("care_plans.intake", intake_id=intake_id))
-    values = request.form if request.method == "POST" else _intake_values(record)
-    return _intake_page(citizen, record, values, errors)
+    form = forms.intake_form(record)
+    outcome = run_form(
+        form, lambda: services.update_intake(signed_in_user(), record, form.intake_input())
+    )
+    if outcome.done:
+        flash(_("Colloquio aggiornato."), "success")
+        return redirect(url_for("care_plans.intake", intake_id=intake_id))
+    return _intake_page(citizen, record, form, outcome.status)
 
 
 # -- plans -----------------------------------------------------------------------------------------
@@ -152,68 +118,57 @@ def intake(intake_id: int):
 @allow(*CARE_STAFF)
 def new_plan(user_id: int):
     citizen = _found(people.get_citizen, user_id)
-    errors: dict[str, list[str]] = {}
-    if request.method == "POST":
-        plan, errors = _save(lambda: services.start_plan(signed_in_user(), citizen, request.form))
-        if not errors:
-            flash(_("Piano creato in bozza: ora aggiungi i servizi."), "success")
-            return redirect(url_for("care_plans.plan", plan_id=plan.id))
-    values = (
-        request.form
-        if request.method == "POST"
-        else {"review_on": (today() + timedelta(days=90)).isoformat()}
+    form = forms.new_plan_form()
+    outcome = run_form(
+        form, lambda: services.start_plan(signed_in_user(), citizen, form.plan_input())
     )
+    if outcome.done:
+        flash(_("Piano creato in bozza: ora aggiungi i servizi."), "success")
+        return redirect(url_for("care_plans.plan", plan_id=outcome.result.id))
     return render_template(
         "care_plans/new_plan.html",
         citizen=citizen,
-        values=values,
-        errors=errors,
-        confirm=ConfirmForm(),
-    ), 400 if errors else 200
+        values=shown_values(form),
+        errors=shown_errors(form),
+    ), outcome.status
 
 
-def _plan_page(plan, code: int = 200, **forms_state):
-    """The plan's page; `forms_state` carries one form's values and errors after a failed post
-    (`plan_values`/`plan_errors`, `item_values`/`item_errors`, `action_errors`)."""
-    state = {
-        "plan_values": {
-            "review_on": plan.review_on.isoformat(),
-            "goals": plan.goals or "",
-            "notes": plan.notes or "",
-        },
-        "plan_errors": {},
-        "item_values": {"funding": "comune"},
-        "item_errors": {},
-        "action_errors": [],
-        **forms_state,
-    }
-    status = PlanStatus(plan.status)
+def _plan_page(plan, status: int = 200, plan_form=None, item_form=None, refusals=()):
+    """The plan's page; after a refused post, the form that was sent shows why (`plan_form`,
+    `item_form`), or `refusals` at the top say why an action was not done."""
+    current = PlanStatus(plan.status)
+    editable = current in EDITABLE_ITEMS
+    if plan_form is None:
+        plan_form = forms.plan_form(plan)
+    if item_form is None:
+        item_form = forms.item_form(services.includable_services() if editable else ())
     return render_template(
         "care_plans/plan.html",
         plan=plan,
-        moves=[(s.value, forms.STATUSES[s]) for s in PlanStatus if s in TRANSITIONS[status]],
-        items_editable=status in EDITABLE_ITEMS,
-        requestable=status in REQUESTABLE,
+        moves=[(s.value, forms.STATUSES[s]) for s in PlanStatus if s in TRANSITIONS[current]],
+        items_editable=editable,
+        requestable=current in REQUESTABLE,
         waiting=[i for i in plan.items if i.service_id and i.request_id is None],
-        services_offered=forms.service_choices() if status in EDITABLE_ITEMS else [],
+        services_offered=[(c.value, c.label) for c in item_form.service_id.choices],
         funding=forms.FUNDING,
         funding_choices=forms.choices(forms.FUNDING),
         statuses=forms.STATUSES,
-        confirm=ConfirmForm(),
-        **state,
-    ), code
+        plan_values=shown_values(plan_form),
+        plan_errors=shown_errors(plan_form),
+        item_values=shown_values(item_form),
+        item_errors=shown_errors(item_form),
+        action_errors=list(refusals),
+    ), status
 
 
-def _action_failed(plan, error: CondivisoError):
-    db.session.rollback()
-    messages = (
-        [m for ms in error.errors.values() for m in ms]
-        if isinstance(error, InvalidInput)
-        else [error.message]
-    )
-    return _plan_page(
-        services.staff_plan(signed_in_user(), plan.id), error.status, action_errors=messages
-    )
+def _refused(plan, form: FlaskForm, status: int, shown_on: str | None = None):
+    """The plan's page after `form` was refused: a 400 on the fields of the form that was sent
+    (`shown_on`, "plan_form" or "item_form"); anything else, and every refusal of a button, at
+    the top of the page."""
+    if shown_on is not None and status == 400:
+        return _plan_page(plan, status, **{shown_on: form})
+    messages = [message for messages in shown_errors(form).values() for message in messages]
+    return _plan_page(plan, status, refusals=messages)
 
 
 @blueprint.route("/admin/piani/<int:plan_id>", methods=["GET", "POST"])
@@ -222,15 +177,12 @@ def plan(plan_id: int):
     record = _found(services.staff_plan, signed_in_user(), plan_id)
     if request.method == "GET":
         return _plan_page(record)
-    if not _submitted():
-        return _plan_page(record, 400, plan_values=request.form, plan_errors=expired_form())
-    try:
-        services.update_plan(signed_in_user(), record, request.form)
-    except InvalidInput as error:
-        db.session.rollback()
-        return _plan_page(record, 400, plan_values=request.form, plan_errors=error.errors)
-    except CondivisoError as error:
-        return _action_failed(record, error)
+    form = forms.PlanForm(current_review=record.review_on)
+    outcome = run_form(
+        form, lambda: services.update_plan(signed_in_user(), record, form.plan_input())
+    )
+    if not outcome.done:
+        return _refused(record, form, outcome.status, "plan_form")
     flash(_("Piano aggiornato."), "success")
     return redirect(url_for("care_plans.plan", plan_id=plan_id))
 
@@ -239,16 +191,10 @@ def plan(plan_id: int):
 @allow(*CARE_STAFF)
 def add_item(plan_id: int):
     record = _found(services.staff_plan, signed_in_user(), plan_id)
-    if not _submitted():
-        return _plan_page(record, 400, item_values=request.form, item_errors=expired_form())
-    try:
-        services.add_item(signed_in_user(), record, request.form)
-    except InvalidInput as error:
-        db.session.rollback()
-        record = services.staff_plan(signed_in_user(), plan_id)
-        return _plan_page(record, 400, item_values=request.form, item_errors=error.errors)
-    except CondivisoError as error:
-        return _action_failed(record, error)
+    form = forms.ItemForm(offered=services.includable_services())
+    outcome = run_form(form, lambda: services.add_item(signed_in_user(), record, form.item_input()))
+    if not outcome.done:
+        return _refused(record, form, outcome.status, "item_form")
     flash(_("Servizio aggiunto al piano."), "success")
     return redirect(url_for("care_plans.plan", plan_id=plan_id, _anchor="servizi"))
 
@@ -257,12 +203,10 @@ def add_item(plan_id: int):
 @allow(*CARE_STAFF)
 def remove_item(plan_id: int, item_id: int):
     record = _found(services.staff_plan, signed_in_user(), plan_id)
-    if not _submitted():
-        return _plan_page(record, 400, action_errors=expired_form()["_schema"])
-    try:
-        services.remove_item(signed_in_user(), record, item_id)
-    except CondivisoError as error:
-        return _action_failed(record, error)
+    form = ConfirmForm()
+    outcome = run_form(form, lambda: services.remove_item(signed_in_user(), record, item_id))
+    if not outcome.done:
+        return _refused(record, form, outcome.status)
     flash(_("Servizio tolto dal piano."), "success")
     return redirect(url_for("care_plans.plan", plan_id=plan_id, _anchor="servizi"))
 
@@ -271,12 +215,10 @@ def remove_item(plan_id: int, item_id: int):
 @allow(*CARE_STAFF)
 def change_status(plan_id: int):
     record = _found(services.staff_plan, signed_in_user(), plan_id)
-    if not _submitted():
-        return _plan_page(record, 400, action_errors=expired_form()["_schema"])
-    try:
-        services.change_status(signed_in_user(), record, request.form.get("status"))
-    except CondivisoError as error:
-        return _action_failed(record, error)
+    form = forms.StatusForm()
+    outcome = run_form(form, lambda: services.change_status(signed_in_user(), record, form.target))
+    if not outcome.done:
+        return _refused(record, form, outcome.status)
     flash(
         _("Ora il piano è «%(status)s».", status=forms.STATUSES[PlanStatus(record.status)]),
         "success",
@@ -288,23 +230,22 @@ def change_status(plan_id: int):
 @allow(*CARE_STAFF)
 def create_requests(plan_id: int):
     record = _found(services.staff_plan, signed_in_user(), plan_id)
-    if not _submitted():
-        return _plan_page(record, 400, action_errors=expired_form()["_schema"])
-    try:
-        outcome = requesting.create_requests(signed_in_user(), record)
-    except CondivisoError as error:
-        return _action_failed(record, error)
-    if outcome.created:
+    form = ConfirmForm()
+    outcome = run_form(form, lambda: requesting.create_requests(signed_in_user(), record))
+    if not outcome.done:
+        return _refused(record, form, outcome.status)
+    made = outcome.result
+    if made.created:
         flash(
             _(
                 "Richieste create: %(n)d. Chi offre i servizi le riceve ora.",
-                n=len(outcome.created),
+                n=len(made.created),
             ),
             "success",
         )
     else:
         flash(_("Nessuna nuova richiesta: ogni servizio del catalogo ha già la sua."), "info")
-    for item in outcome.unavailable:
+    for item in made.unavailable:
         flash(
             _("«%(title)s» non è più nel catalogo: nessuna richiesta creata.", title=item.title),
             "danger",

@@ -5,10 +5,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -16,15 +14,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from condiviso.plugin_api import (
-    CONTROL_CHARACTERS,
-    PHONE_NUMBER,
     Comune,
     Conflict,
     EnumLabels,
     InvalidInput,
     NotFound,
     Role,
-    clean_text,
     current_tenant,
     current_version,
     db,
@@ -38,7 +33,6 @@ from plugins.catalog.models import ProviderType, Service
 from plugins.cooperatives.models import Cooperative
 from plugins.requests.models import OPEN, TRANSITIONS, Request, RequestEvent, RequestMessage, Status
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 RECORD = "requests.request"
 
 
@@ -57,6 +51,25 @@ def desk_of(service: Service) -> tuple[int | None, int | None]:
 # -- asking ----------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class GuestContact:
+    """Who asks without an account and how the desk reaches them: a phone, an e-mail, or both
+    (the privacy notice they consented to on the form is recorded with the request)."""
+
+    name: str
+    phone: str | None
+    email: str | None
+
+
+@dataclass(frozen=True)
+class RequestInput:
+    """What a request says: the need, when to call, and for a guest how to reach them."""
+
+    message: str
+    preferred_times: str | None = None
+    guest: GuestContact | None = None
+
+
 def submission_key(token: str, user, filed_by=None) -> str:
     """What a request remembers of the form that sent it: the form's token, keyed with the
     district's secret and scoped to who sent it (a guest, a citizen, or staff for a citizen).
@@ -70,57 +83,36 @@ def submission_key(token: str, user, filed_by=None) -> str:
 
 
 def create_request(
-    service: Service, user, data: Mapping[str, Any], token: str, filed_by=None
+    service: Service, user, asked: RequestInput, token: str, filed_by=None
 ) -> Request:
-    """A new request, or the one this same form already created (a double submission).
-
-    Everything is checked first; only then a request of the same sender, for the same service,
-    with the same form token is looked for (`submission_key`).
+    """A new request, or the one this same form already created (a double submission): a
+    request of the same sender, for the same service, with the same form token
+    (`submission_key`). The form has checked what was written (`forms.RequestForm`); a guest's
+    request (`user` None) carries the guest's contact.
 
     `filed_by`: the member of staff filing it for `user`, a citizen sitting with them (a care
-    plan's item, say); the same checks apply, and the request's history names who filed it."""
-    errors: dict[str, list[str]] = {}
-    message = clean_text(data, "message", errors, 2000, required=True)
-    preferred = clean_text(data, "preferred_times", errors, 200)
-    guest = {}
-    if user is None:
-        guest["guest_name"] = clean_text(data, "guest_name", errors, 120, required=True)
-        phone = clean_text(data, "guest_phone", errors, 30)
-        email = clean_text(data, "guest_email", errors, 254)
-        if phone and not PHONE_NUMBER.match(phone):
-            errors["guest_phone"] = [_("Numero di telefono non valido (solo cifre, spazi e +).")]
-        if email and not _EMAIL.match(email):
-            errors["guest_email"] = [_("Indirizzo e-mail non valido.")]
-        if not phone and not email and "guest_phone" not in errors:
-            errors["guest_phone"] = [_("Lascia un numero di telefono o un indirizzo e-mail.")]
-        if not data.get("privacy"):
-            errors["privacy"] = [
-                _(
-                    "Per inviare la richiesta devi dichiarare di aver letto "
-                    "l'informativa sulla privacy."
-                )
-            ]
-        guest.update(guest_phone=phone, guest_email=email.lower() if email else None)
-    if not re.fullmatch(r"[A-Za-z0-9_-]{16,64}", token or ""):
-        errors["_schema"] = [_("Il modulo non è valido: ricarica la pagina e riprova.")]
-    if errors:
-        raise InvalidInput(errors)
+    plan's item, say); the request's history names who filed it."""
+    if (user is None) != (asked.guest is not None):
+        raise ValueError("a guest's request carries the guest's contact, and only a guest's")
     key = submission_key(token, user, filed_by)
     existing = _submitted(key, service)
     if existing is not None:
         return existing
     cooperative_id, comune_id = desk_of(service)
+    guest = asked.guest
     request = Request(
         service_id=service.id,
         cooperative_id=cooperative_id,
         comune_id=comune_id,
         requester_user_id=user.id if user is not None else None,
         consent_version=current_version("privacy", "it") if user is None else None,
-        message=message,
-        preferred_times=preferred,
+        message=asked.message,
+        preferred_times=asked.preferred_times,
         status=Status.SENT.value,
         submission_token=key,
-        **guest,
+        guest_name=guest.name if guest is not None else None,
+        guest_phone=guest.phone if guest is not None else None,
+        guest_email=guest.email if guest is not None else None,
     )
     db.session.add(request)
     try:
@@ -270,17 +262,10 @@ def staff_request(user, request_id: int) -> Request:
     return request
 
 
-def change_status(request: Request, user, status: str, reason: str | None) -> None:
-    """Staff move a request on; a refusal needs a reason the citizen will read."""
-    try:
-        target = Status(status)
-    except ValueError:
-        raise InvalidInput({"status": [_("Stato sconosciuto.")]}) from None
-    if target is Status.REFUSED and not (reason or "").strip():
-        raise InvalidInput({"reason": [_("Spiega al cittadino perché la richiesta è rifiutata.")]})
-    if reason and (len(reason) > 300 or CONTROL_CHARACTERS.search(reason)):
-        raise InvalidInput({"reason": [_("Al massimo 300 caratteri.")]})
-    _move(request, target, user, (reason or "").strip() or None)
+def change_status(request: Request, user, target: Status, reason: str | None) -> None:
+    """Staff move a request on, with a note the citizen reads (a refusal's reason: the form
+    asks for one)."""
+    _move(request, target, user, reason)
     record_access(
         "update",
         RECORD,
@@ -314,10 +299,7 @@ def _move(request: Request, target: Status, user, note: str | None) -> None:
 
 
 def add_message(request: Request, user, body: str, from_staff: bool) -> RequestMessage:
-    errors: dict[str, list[str]] = {}
-    text = clean_text({"body": body}, "body", errors, 2000, required=True)
-    if errors:
-        raise InvalidInput(errors)
+    """A message on an open request, from the citizen or from the desk, who is told."""
     if Status(request.status) not in OPEN:
         raise Conflict(_("La richiesta è chiusa: non si possono aggiungere messaggi."))
     message = RequestMessage(
@@ -325,7 +307,7 @@ def add_message(request: Request, user, body: str, from_staff: bool) -> RequestM
         author_user_id=user.id,
         author_label=user.full_name,
         from_staff=from_staff,
-        body=text,
+        body=body,
     )
     db.session.add(message)
     if from_staff:

@@ -2,30 +2,33 @@
 
 from __future__ import annotations
 
-import secrets
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from condiviso.plugin_api import (
     Audience,
-    CondivisoError,
-    ConfirmForm,
-    InvalidInput,
     NotFound,
     Role,
     allow,
     comuni_choices,
-    expired_form,
     limited,
+    run_form,
+    shown_errors,
+    shown_values,
     signed_in_user,
 )
 from plugins.catalog.finding import published_service
-from plugins.requests import services
+from plugins.requests import forms, services
 from plugins.requests.models import TRANSITIONS, Status
 
 blueprint = Blueprint("requests", __name__, template_folder="templates")
 DESKS = (Role.DISTRICT_ADMIN, Role.COOPERATIVE_STAFF, Role.COMUNE_STAFF)
+
+
+def _refused(status: int) -> int:
+    """A request's pages answer 400 to whatever refused a post, a clash with the request's
+    state too (the page says why); 200 when nothing was sent."""
+    return 200 if status == 200 else 400
 
 
 @blueprint.route("/servizi/<slug>/richiedi", methods=["GET", "POST"])
@@ -33,30 +36,24 @@ DESKS = (Role.DISTRICT_ADMIN, Role.COOPERATIVE_STAFF, Role.COMUNE_STAFF)
 @limited("5/minute", "30/hour", scope="service-request")
 def ask(slug: str):
     service = published_service(slug[:100])
-    errors: dict[str, list[str]] = {}
-    values = request.form if request.method == "POST" else {}
-    if request.method == "POST":
-        if not ConfirmForm().validate_on_submit():
-            errors.update(expired_form())
-        else:
-            try:
-                created = services.create_request(
-                    service, signed_in_user(), request.form, request.form.get("submission", "")
-                )
-            except InvalidInput as error:
-                errors = error.errors
-            else:
-                return redirect(
-                    url_for("requests.sent", request_id=created.id, token=created.submission_token)
-                )
+    user = signed_in_user()
+    form = forms.request_form(user)
+    outcome = run_form(
+        form,
+        lambda: services.create_request(service, user, form.request_input(), form.submission.data),
+    )
+    if outcome.done:
+        created = outcome.result
+        return redirect(
+            url_for("requests.sent", request_id=created.id, token=created.submission_token)
+        )
     return render_template(
         "requests/ask.html",
         service=service,
-        errors=errors,
-        values=values,
-        submission=values.get("submission") or secrets.token_urlsafe(24),
-        confirm=ConfirmForm(),
-    ), 400 if errors else 200
+        form=form,
+        errors=shown_errors(form),
+        values=shown_values(form),
+    ), outcome.status
 
 
 @blueprint.get("/richieste/inviata/<int:request_id>/<token>")
@@ -83,59 +80,44 @@ def mine():
 @blueprint.route("/le-mie-richieste/<int:request_id>", methods=["GET", "POST"])
 @allow(Audience.SIGNED_IN)
 def my_request(request_id: int):
+    user = signed_in_user()
     try:
-        item = services.my_request(signed_in_user(), request_id)
+        item = services.my_request(user, request_id)
     except NotFound:
         abort(404)
-    errors: dict[str, list[str]] = {}
-    if request.method == "POST" and ConfirmForm().validate_on_submit():
-        try:
-            if request.form.get("action") == "cancel":
-                services.cancel(item, signed_in_user())
-                flash(_("Richiesta annullata."), "success")
-            else:
-                services.add_message(item, signed_in_user(), request.form.get("body", ""), False)
-                flash(_("Messaggio inviato."), "success")
-        except InvalidInput as error:
-            errors = error.errors
-        except CondivisoError as error:
-            errors = {"_schema": [error.message]}
-        else:
-            return redirect(url_for("requests.my_request", request_id=item.id))
+    form = forms.CitizenForm()
+    outcome = run_form(
+        form,
+        lambda: (
+            services.cancel(item, user)
+            if form.cancelling
+            else services.add_message(item, user, form.body.data, from_staff=False)
+        ),
+    )
+    if outcome.done:
+        flash(_("Richiesta annullata.") if form.cancelling else _("Messaggio inviato."), "success")
+        return redirect(url_for("requests.my_request", request_id=item.id))
     return render_template(
         "requests/my_request.html",
         item=item,
-        errors=errors,
-        confirm=ConfirmForm(),
+        form=form,
+        errors=shown_errors(form),
         label=services.status_label,
         cancellable=Status.CANCELLED in TRANSITIONS[Status(item.status)],
-    ), 400 if errors else 200
-
-
-def _int(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 10 else None
+    ), _refused(outcome.status)
 
 
 @blueprint.get("/admin/richieste")
 @allow(*DESKS)
 def inbox():
-    status = request.args.get("stato")
-    filters = services.InboxFilters(
-        status=status if status in {s.value for s in Status} else None,
-        service_id=_int("servizio"),
-        comune_id=_int("comune"),
-        older_than_days=_int("giorni"),
-        service_words=request.args.get("titolo", "")[:80] or None,
-    )
-    page = max(1, min(_int("pagina") or 1, 10000))
-    items, total = services.inbox(signed_in_user(), filters, page)
-
+    form = forms.InboxForm(request.args)
+    filters = form.filters()
+    items, total = services.inbox(signed_in_user(), filters, form.page.data)
     return render_template(
         "requests/inbox.html",
         items=items,
         total=total,
-        page=page,
+        page=form.page.data,
         filters=filters,
         statuses=[(s.value, services.status_label(s)) for s in Status],
         comuni=comuni_choices(),
@@ -146,30 +128,28 @@ def inbox():
 @blueprint.route("/admin/richieste/<int:request_id>", methods=["GET", "POST"])
 @allow(*DESKS)
 def desk_request(request_id: int):
+    user = signed_in_user()
     try:
-        item = services.staff_request(signed_in_user(), request_id)
+        item = services.staff_request(user, request_id)
     except NotFound:
         abort(404)
-    errors: dict[str, list[str]] = {}
-    if request.method == "POST" and ConfirmForm().validate_on_submit():
-        try:
-            if request.form.get("action") == "status":
-                services.change_status(
-                    item,
-                    signed_in_user(),
-                    request.form.get("status", ""),
-                    request.form.get("reason"),
-                )
-                flash(_("Stato aggiornato: il cittadino riceve un'e-mail."), "success")
-            else:
-                services.add_message(item, signed_in_user(), request.form.get("body", ""), True)
-                flash(_("Risposta inviata."), "success")
-        except InvalidInput as error:
-            errors = error.errors
-        except CondivisoError as error:
-            errors = {"_schema": [error.message]}
-        else:
-            return redirect(url_for("requests.desk_request", request_id=item.id))
+    form = forms.DeskForm()
+    outcome = run_form(
+        form,
+        lambda: (
+            services.change_status(item, user, form.target, form.reason.data)
+            if form.moving
+            else services.add_message(item, user, form.body.data, from_staff=True)
+        ),
+    )
+    if outcome.done:
+        flash(
+            _("Stato aggiornato: il cittadino riceve un'e-mail.")
+            if form.moving
+            else _("Risposta inviata."),
+            "success",
+        )
+        return redirect(url_for("requests.desk_request", request_id=item.id))
     moves = [
         (s.value, services.status_label(s))
         for s in TRANSITIONS[Status(item.status)]
@@ -178,8 +158,8 @@ def desk_request(request_id: int):
     return render_template(
         "requests/desk_request.html",
         item=item,
-        errors=errors,
-        confirm=ConfirmForm(),
+        form=form,
+        errors=shown_errors(form),
         moves=sorted(moves),
         label=services.status_label,
-    ), 400 if errors else 200
+    ), _refused(outcome.status)
