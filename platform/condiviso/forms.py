@@ -7,14 +7,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from flask import flash, redirect, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField
+from werkzeug.datastructures import MultiDict
+from wtforms import BooleanField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice, SelectFieldBase
 from wtforms.validators import Regexp, StopValidation
+from wtforms.widgets import DateInput
 
 from condiviso.errors import CondivisoError, InvalidInput
 from condiviso.extensions import db
@@ -89,26 +92,57 @@ def shown_errors(form: FlaskForm) -> dict[str, list[str]]:
     top = [str(FORM_EXPIRED)] if csrf is not None and csrf.errors else []
     top += [str(message) for message in form.form_errors]
     shown = {"_schema": top} if top else {}
-    for field in form:
+    for key, field in form._fields.items():  # keyed as `form.errors` and `attach_errors` are
         if field.errors and field is not csrf:
-            shown[field.name] = [str(message) for message in field.errors]
+            shown[key] = [str(message) for message in field.errors]
     return shown
 
 
-def shown_values(form: FlaskForm) -> dict[str, str]:
-    """What a form's fields hold as `partials/field.html` shows them again: the text as it was
-    sent or the field's initial value; a chosen option's value; "y" for a ticked box."""
-    values = {}
+def shown_values(form: FlaskForm) -> MultiDict:
+    """What a form's inputs show again, by name: the text as it was sent or the field's initial
+    value; a chosen option's value, each of several chosen ones; "y" for a ticked box."""
+    values = MultiDict()
     for field in form:
         if field.name == _csrf_field_name(form):
             continue
         if isinstance(field, BooleanField):
-            values[field.name] = "y" if field.data else ""
+            if field.data:
+                values.add(field.name, "y")
+        elif isinstance(field, SelectMultipleField):
+            chosen = field.raw_data if field.raw_data else (field.data or [])
+            for value in chosen:
+                values.add(field.name, str(value))
         elif isinstance(field, SelectFieldBase):
-            values[field.name] = "" if field.data is None else str(field.data)
-        else:
-            values[field.name] = field._value()
+            values.add(field.name, "" if field.data is None else str(field.data))
+        else:  # what was sent, even when it is no value of the field (a number in words)
+            values.add(field.name, field.raw_data[0] if field.raw_data else field._value())
     return values
+
+
+class DayField(StringField):
+    """A day as a date input sends it, AAAA-MM-GG: `data` is the date, or None when what was
+    written is not one; what was written is shown again as it was."""
+
+    widget = DateInput()
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if valuelist:
+            self.data = _day(valuelist[0])
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return self.data.isoformat() if isinstance(self.data, date) else ""
+
+
+def _day(text: Any) -> date | None:
+    text = text.strip() if isinstance(text, str) else ""
+    if len(text) != 10:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def invalid(form: FlaskForm) -> int:

@@ -214,6 +214,10 @@ from condiviso.forms import run_form
 """Runs a change for a valid submission of a form and commits it; a refusal is rolled back and
 shown on the form (an `Outcome`: done, result, status)."""
 
+from condiviso.forms import DayField
+
+"""A WTForms field for a day as a date input sends it (AAAA-MM-GG): `data` is the date, or None."""
+
 from condiviso.forms import attach_errors
 
 """Puts an `InvalidInput`'s messages on the WTForms fields they name."""
@@ -344,6 +348,7 @@ __all__ = [
     "CondivisoError",
     "ConfirmForm",
     "Conflict",
+    "DayField",
     "EncryptedText",
     "EnumLabels",
     "FreeText",

@@ -14,40 +14,13 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import StopValidation
-from wtforms.widgets import DateInput
 
-from condiviso.plugin_api import CONTROL_CHARACTERS
+from condiviso.plugin_api import CONTROL_CHARACTERS, DayField
 
 COST_MAX = Decimal("99999.99")
 DAY_MISSING = _l("Indica la data.")
 DAY_INVALID = _l("Data non valida (usa il formato AAAA-MM-GG).")
 COST_INVALID = _l("Indica il costo in euro, da 0 a 99.999,99 (per esempio 12,50).")
-
-
-def _day(text: Any) -> date | None:
-    text = text.strip() if isinstance(text, str) else ""
-    if len(text) != 10:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
-
-
-class DayField(StringField):
-    """A day as a date input sends it, AAAA-MM-GG: `data` is the date, or None when what was
-    written is not one; what was written is shown again as it was."""
-
-    widget = DateInput()
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        if valuelist:
-            self.data = _day(valuelist[0])
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return str(self.raw_data[0])
-        return self.data.isoformat() if isinstance(self.data, date) else ""
 
 
 class DayBetween:

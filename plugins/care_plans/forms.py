@@ -19,8 +19,8 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
-from condiviso.plugin_api import EnumLabels, FreeText, select_choices, today, trimmed
-from plugins.care_plans.fields import DayBetween, DayField, EuroField
+from condiviso.plugin_api import DayField, EnumLabels, FreeText, select_choices, today, trimmed
+from plugins.care_plans.fields import DayBetween, EuroField
 from plugins.care_plans.models import Area, CarePlan, Funding, Intake, Level, PlanStatus
 from plugins.care_plans.people import QUERY_MAX
 from plugins.catalog.models import Service

@@ -7,7 +7,15 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from condiviso.plugin_api import ConfirmForm, Role, allow, comuni_choices, run_form
+from condiviso.plugin_api import (
+    ConfirmForm,
+    Role,
+    allow,
+    comuni_choices,
+    run_form,
+    shown_errors,
+    shown_values,
+)
 from plugins.social_point import desks
 from plugins.social_point.blueprint import blueprint, point_or_404
 from plugins.social_point.forms import (
@@ -16,8 +24,6 @@ from plugins.social_point.forms import (
     DeskForm,
     closure_form,
     desk_form,
-    shown_errors,
-    shown_values,
 )
 from plugins.social_point.models import Mode, SocialPoint
 from plugins.social_point.notices import mode_label

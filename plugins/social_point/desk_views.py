@@ -16,11 +16,13 @@ from condiviso.plugin_api import (
     allow,
     local_now,
     run_form,
+    shown_errors,
+    shown_values,
     signed_in_user,
 )
 from plugins.social_point import desks, records, services
 from plugins.social_point.blueprint import STAFF, blueprint, status_label
-from plugins.social_point.forms import MarkForm, WalkInForm, shown_errors, shown_values
+from plugins.social_point.forms import MarkForm, WalkInForm
 from plugins.social_point.models import BookingStatus, SocialPoint
 
 

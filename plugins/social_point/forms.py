@@ -13,13 +13,12 @@ The pages list the problems from `shown_errors` and show what was typed from `sh
 from __future__ import annotations
 
 import re
-from datetime import date, time
+from datetime import time
 from typing import Any
 
 from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from werkzeug.datastructures import MultiDict
 from wtforms import (
     BooleanField,
     EmailField,
@@ -39,7 +38,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from condiviso.plugin_api import CONTROL_CHARACTERS, FORM_EXPIRED, PHONE_NUMBER
+from condiviso.plugin_api import CONTROL_CHARACTERS, PHONE_NUMBER, DayField
 from plugins.social_point import desks, services
 from plugins.social_point.models import Mode, SocialPoint
 from plugins.social_point.notices import mode_label
@@ -109,18 +108,6 @@ class WholeNumberField(StringField):
         if valuelist:
             text = valuelist[0].strip() if isinstance(valuelist[0], str) else ""
             self.data = int(text) if re.fullmatch(r"[0-9]{1,9}", text) else None
-
-
-class DayField(StringField):
-    """A day as a date input sends it (2026-12-03); `data` is the `date`, or None for anything
-    else (its validators then say what is wanted)."""
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        if valuelist:
-            try:
-                self.data = date.fromisoformat(str(valuelist[0]))
-            except ValueError:
-                self.data = None
 
 
 def _trimmed(value: Any) -> Any:
@@ -408,38 +395,3 @@ class ClosureForm(FlaskForm):
 def closure_form(submitted: bool = True) -> ClosureForm:
     """The closure's form: what was sent, or (`submitted=False`) an empty one."""
     return ClosureForm() if submitted else ClosureForm(formdata=None)
-
-
-# -- what the pages show ---------------------------------------------------------------------------
-
-
-def shown_errors(form: FlaskForm) -> dict[str, list[str]]:
-    """The form's problems as the pages list them: those of the whole form (an expired one
-    first) under `_schema`, then each field's under its name."""
-    errors = dict(form.errors)
-    top = [str(FORM_EXPIRED)] if errors.pop("csrf_token", None) else []
-    top += [str(message) for message in errors.pop("", [])]
-    fields = {name: [str(m) for m in messages] for name, messages in errors.items()}
-    return {"_schema": top, **fields} if top else fields
-
-
-def shown_values(form: FlaskForm) -> MultiDict:
-    """What each input shows, by its name: what was sent, else the value the form started
-    with ("y" for a ticked box, each chosen option)."""
-    values = MultiDict()
-    for field in form:
-        if field.type == "CSRFTokenField":
-            continue
-        for text in field.raw_data or _texts(field.data):
-            values.add(field.name, text)
-    return values
-
-
-def _texts(data: Any) -> list[str]:
-    if data is None or data is False:
-        return []
-    if data is True:
-        return ["y"]
-    if isinstance(data, list | tuple):
-        return [str(value) for value in data]
-    return [str(data)]

@@ -17,11 +17,13 @@ from condiviso.plugin_api import (
     limited,
     local_now,
     run_form,
+    shown_errors,
+    shown_values,
     signed_in_user,
 )
 from plugins.social_point import desks, notices, records, services
 from plugins.social_point.blueprint import blueprint, is_staff, point_or_404, status_label
-from plugins.social_point.forms import booking_form, move_form, shown_errors, shown_values
+from plugins.social_point.forms import booking_form, move_form
 from plugins.social_point.models import Booking, SocialPoint
 
 DAYS_SHOWN = 7
