@@ -29,6 +29,7 @@ HOSTILE_VALUES = [
     "\u202e\ufeff\U0001f600",
     "-1",
     "99999999999999999999999",
+    "²",  # a superscript two: str.isdigit says yes, int() says no
 ]
 FORM_FIELD = re.compile(r'name="([^"]+)"')
 

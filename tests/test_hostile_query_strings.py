@@ -47,6 +47,7 @@ HOSTILE_RAW = [
     "%E2%80%AE%EF%BB%BF%F0%9F%98%80",  # bidi override, BOM, emoji
     "-1",
     "99999999999999999999999999",
+    "%C2%B2",  # a superscript two: str.isdigit says yes, int() says no
     "2026-02-30",
     "%3Cscript%3Ealert(1)%3C%2Fscript%3E",
     "..%2F..%2Fetc%2Fpasswd",

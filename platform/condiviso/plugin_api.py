@@ -282,6 +282,10 @@ from condiviso.validation import deliverable_email
 
 """The HTML forms' e-mail check (email-validator) for schemas: refuses what a form would."""
 
+from condiviso.validation import whole_number
+
+"""A text as a whole number when it is one in ASCII digits, else None (never `isdigit` + `int`)."""
+
 from condiviso.validation import CONTROL_CHARACTERS
 
 """The pattern of control characters free text must not carry (line breaks and tabs aside)."""
@@ -409,4 +413,5 @@ __all__ = [
     "today",
     "trimmed",
     "utcnow",
+    "whole_number",
 ]

@@ -16,6 +16,8 @@ import marshmallow as ma
 from marshmallow import fields
 from werkzeug.datastructures import MultiDict
 
+from condiviso.validation import whole_number
+
 EXTRA_ROWS = 2
 
 
@@ -155,11 +157,13 @@ def parse_form(schema: ma.Schema, form: MultiDict, prefix: str = "") -> dict[str
             continue
         inner = getattr(schema_field, "inner", None)
         if isinstance(schema_field, fields.List) and _nested_schema(inner) is not None:
+            depth = len(path.split("."))
             indices = sorted(
                 {
-                    int(key.split(".")[len(path.split("."))])
+                    index
                     for key in form
-                    if key.startswith(f"{path}.") and key.split(".")[len(path.split("."))].isdigit()
+                    if key.startswith(f"{path}.")
+                    and (index := whole_number(key.split(".")[depth], max_digits=4)) is not None
                 }
             )
             rows = [parse_form(_nested_schema(inner), form, f"{path}.{i}.") for i in indices]

@@ -138,3 +138,11 @@ def is_free_text(value: str, max_length: int) -> bool:
 def too_long_or_controlled(max_length: int) -> str:
     """The message for free text that is too long or carries control characters."""
     return _("Al massimo %(n)d caratteri, senza caratteri di controllo.", n=max_length)
+
+
+def whole_number(text: Any, max_digits: int = 9) -> int | None:
+    """`text` as a whole number when it is one written in ASCII digits (at most `max_digits`),
+    else None: `"²".isdigit()` is true and `int("²")` fails, so `isdigit` never guards `int`."""
+    if isinstance(text, str) and re.fullmatch(rf"[0-9]{{1,{max_digits}}}", text):
+        return int(text)
+    return None

@@ -14,6 +14,7 @@ from condiviso.plugin_api import (
     current_tenant,
     serve_content,
     tenant_hook,
+    whole_number,
 )
 from plugins.catalog import finding, services
 from plugins.catalog.forms import DELIVERIES, PRICE_KINDS, PROVIDER_TYPES
@@ -24,8 +25,7 @@ PER_PAGE = 20
 
 
 def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 10 else None
+    return whole_number(request.args.get(name, ""))
 
 
 def _filters() -> finding.Filters:

@@ -30,6 +30,7 @@ from condiviso.ratelimit import limited
 from condiviso.tenancy import current_tenant
 from condiviso.tenancy.keys import district_key
 from condiviso.territory.services import comuni_choices
+from condiviso.validation import whole_number
 
 blueprint = Blueprint("assisted", __name__)
 
@@ -46,7 +47,7 @@ def _registration_form() -> AssistedRegistrationForm:
 
 
 def _version(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and len(value) < 9 else None
+    return whole_number(value, max_digits=8)
 
 
 def _desk_details(form: AssistedRegistrationForm) -> assisted.DeskDetails:
