@@ -25,7 +25,8 @@ from condiviso.jobs.local import local_runner
 from condiviso.redis_connection import get_redis
 from condiviso.tenancy import get_runtime
 from condiviso.tenancy.upgrade import upgrade_platform
-from tests.helpers import HostClient, provision
+from tests.clients import HostClient
+from tests.districts import provision
 
 BACKEND = os.environ.get("CONDIVISO_TEST_DATABASE", "sqlite")
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432")

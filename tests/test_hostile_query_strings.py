@@ -30,8 +30,9 @@ from tests.care_plans.fixtures import (
     record_intake,
     start_plan,
 )
+from tests.clients import HostClient
 from tests.conftest import PLATFORM_DOMAIN, build_app
-from tests.helpers import PASSWORD, HostClient, make_user
+from tests.people import PASSWORD, make_user
 from tests.social_point.fixtures import desk_open_every_day
 
 SLUG = "ostile-get"
@@ -96,7 +97,7 @@ def site(tmp_path_factory):
     app: Flask = build_app(tmp_path_factory)
     app.request_class = RecordingRequest
     district = build_district(app, SLUG)
-    from tests.helpers import ACTOR
+    from tests.districts import ACTOR
 
     with app.app_context():
         enablement.set_plugin(SLUG, "social_point", ACTOR, True, {})

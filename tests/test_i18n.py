@@ -9,7 +9,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from tests.conftest import PLATFORM_DOMAIN
-from tests.helpers import comune
+from tests.districts import comune
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 CATALOG = REPOSITORY / "platform/condiviso/translations/en/LC_MESSAGES/messages.po"
@@ -59,7 +59,8 @@ def test_switching_language_changes_nothing_stored(app, host_client, alpha):
     from condiviso.accounts.models import User
     from condiviso.extensions import db
     from condiviso.tenancy import tenant_context
-    from tests.helpers import make_user, sign_in
+    from tests.clients import sign_in
+    from tests.people import make_user
 
     email = "lingua-ferma@esempio.it"
     user_id = make_user(app, "alpha", email, "citizen")

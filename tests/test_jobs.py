@@ -26,8 +26,9 @@ from condiviso.plugins import InstalledPlugins, discover
 from condiviso.redis_connection import get_redis
 from condiviso.tenancy import current_tenant, lifecycle, tenant_context
 from condiviso.tenancy.upgrade import upgrade_platform
+from tests.clients import finish_jobs
 from tests.conftest import PLATFORM_DOMAIN, _apps, base_settings
-from tests.helpers import ACTOR, finish_jobs, provision
+from tests.districts import ACTOR, provision
 
 ACTIVE = ("jobs-a", "jobs-b")  # the probe plugin enabled
 WITHOUT_PLUGIN = "jobs-c"
@@ -314,7 +315,7 @@ def test_inline_jobs_asked_for_in_a_request_run_after_it_without_its_user(inline
 
     from condiviso.accounts.models import User
     from condiviso.extensions import db
-    from tests.helpers import make_user
+    from tests.people import make_user
 
     user_id = make_user(inline_app, "jobs-a", f"{unique('staff')}@example.org", "district_admin")
     marker, elsewhere = unique("deferred"), unique("elsewhere")

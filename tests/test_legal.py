@@ -10,7 +10,8 @@ from condiviso.legal.models import LegalPage
 from condiviso.tenancy import tenant_context
 from tests.accounts.flows import post_form, unique_email
 from tests.conftest import PLATFORM_DOMAIN
-from tests.helpers import PASSWORD, make_user, provision
+from tests.districts import provision
+from tests.people import PASSWORD, make_user
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,9 @@ import pytest
 from condiviso.jobs import execute
 from condiviso.mail.delivery import MAIL_JOB, build_message, deliver, send_mail
 from condiviso.tenancy import lifecycle, tenant_context
+from tests.clients import finish_jobs
 from tests.conftest import PLATFORM_DOMAIN, SmtpSink, build_app
-from tests.helpers import ACTOR, finish_jobs, provision
+from tests.districts import ACTOR, provision
 
 
 def test_a_mail_is_rendered_in_the_request_and_delivered_after_it(mail_app, smtp):

@@ -8,7 +8,7 @@ import logging
 from condiviso.accounts.roles import Audience, allow
 from condiviso.ops.logs import LOG_FORMAT, REQUEST_ID_HEADER, TenantContextFilter
 from tests.conftest import PLATFORM_DOMAIN, build_app
-from tests.helpers import provision
+from tests.districts import provision
 
 
 def test_healthz_says_the_process_is_alive(host_client):

@@ -14,7 +14,7 @@ from condiviso.tenancy import registry
 from condiviso.tenancy.migrations import PLATFORM_HISTORY, downgrade, upgrade
 from condiviso.tenancy.models import RegistryAudit
 from tests.conftest import build_app
-from tests.helpers import ACTOR
+from tests.districts import ACTOR
 
 SECRET_URL = "postgresql+psycopg://condiviso:s3gr3t0-Sup3r@db.internal:5432/condiviso_t_x"
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from tests.accounts.flows import post_form, unique_email
 from tests.conftest import PLATFORM_DOMAIN, build_app
-from tests.helpers import PASSWORD, make_user, provision
+from tests.districts import provision
+from tests.people import PASSWORD, make_user
 
 
 def test_pages_carry_a_content_security_policy_of_own_assets_only(host_client, alpha):
@@ -30,7 +31,7 @@ def test_session_cookie_is_host_only_httponly_lax_and_secure_in_production(tmp_p
     provision(production, "cookies", "Ambito dei cookie")
     email = unique_email()
     make_user(production, "cookies", email, "citizen")
-    from tests.helpers import HostClient
+    from tests.clients import HostClient
 
     client = HostClient(production, f"cookies.{PLATFORM_DOMAIN}")
     response = post_form(client, "/accedi", {"email": email, "password": PASSWORD})

@@ -9,7 +9,8 @@ from condiviso.tenancy import tenant_context
 from condiviso.territory.models import Comune
 from tests.accounts.flows import post_form, unique_email
 from tests.conftest import PLATFORM_DOMAIN
-from tests.helpers import PASSWORD, comune, make_user, provision
+from tests.districts import comune, provision
+from tests.people import PASSWORD, make_user
 
 
 def _admin(app, host_client):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 
-from tests.helpers import HostClient, csrf_token
+from tests.clients import HostClient, csrf_token
 
 LINK = re.compile(r"https?://\S+")
 

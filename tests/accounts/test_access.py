@@ -13,8 +13,10 @@ from condiviso.extensions import db
 from condiviso.tenancy import tenant_context
 from plugins.cooperatives import services
 from tests.accounts.flows import post_form, unique_email
+from tests.clients import HostClient
 from tests.conftest import PLATFORM_DOMAIN
-from tests.helpers import PASSWORD, HostClient, comune, make_user, provision
+from tests.districts import comune, provision
+from tests.people import PASSWORD, make_user
 
 ROLES = ("citizen", "district_admin", "comune_staff", "cooperative_staff", "operator")
 STAFF = {"district_admin", "comune_staff", "cooperative_staff", "operator"}

@@ -19,13 +19,14 @@ from condiviso.plugins import enablement
 from condiviso.tenancy import tenant_context
 from condiviso.territory.models import Comune
 from tests.accounts.flows import link_in, path_of, post_form, unique_email
+from tests.clients import HostClient, csrf_token
 from tests.conftest import PLATFORM_DOMAIN
-from tests.helpers import PASSWORD, HostClient, comune, csrf_token, make_user, provision
+from tests.districts import comune, provision
+from tests.people import NEW_PASSWORD, PASSWORD, make_user, phone_number
 
 SLUG = "sportello"
 HOST = f"{SLUG}.{PLATFORM_DOMAIN}"
 CODE = re.compile(r'class="welcome-code">([A-Z0-9]{4}-[A-Z0-9]{4})<')
-NEW_PASSWORD = "il mio orto di pomodori"
 
 
 @pytest.fixture(scope="module")
@@ -47,14 +48,6 @@ def district(mail_app):
     operator = unique_email("operatore")
     make_user(mail_app, SLUG, operator, "operator", full_name="Omar Operatore")
     return {"comuni": comuni, "operator": operator}
-
-
-def phone_number() -> str:
-    """A mobile number nobody in the suite has used, written as people write it."""
-    while True:
-        digits = f"33{random.randint(0, 9)}{random.randint(0, 9_999_999):07d}"
-        if normalize_phone(digits):
-            return f"{digits[:3]} {digits[3:6]} {digits[6:]}"
 
 
 def codice_fiscale() -> str:
@@ -582,7 +575,7 @@ def test_requests_of_a_phone_only_citizen_notify_the_desk_and_skip_the_citizen(
 ):
     from plugins.requests.models import Request
     from tests.catalog.fixtures import build_network
-    from tests.helpers import ACTOR
+    from tests.districts import ACTOR
 
     slug = f"rich-tel-{random.randint(0, 10**6)}"
     build_network(mail_app, slug)

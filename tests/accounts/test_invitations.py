@@ -15,7 +15,8 @@ from condiviso.territory.models import Comune
 from plugins.cooperatives.models import Cooperative
 from tests.accounts.flows import link_in, path_of, post_form, unique_email
 from tests.conftest import PLATFORM_DOMAIN
-from tests.helpers import ACTOR, PASSWORD, comune, make_user, provision
+from tests.districts import ACTOR, comune, provision
+from tests.people import PASSWORD, make_user
 
 
 @pytest.fixture(scope="module")

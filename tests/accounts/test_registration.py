@@ -19,7 +19,7 @@ from tests.accounts.flows import (
     unique_email,
 )
 from tests.conftest import PLATFORM_DOMAIN
-from tests.helpers import comune, provision
+from tests.districts import comune, provision
 
 PASSWORD = "una frase lunga e facile"
 

@@ -9,7 +9,7 @@ from condiviso.console.operators import create_operator
 from condiviso.errors import InvalidInput
 from tests.accounts.flows import post_form
 from tests.conftest import PLATFORM_DOMAIN, build_app
-from tests.helpers import provision
+from tests.districts import provision
 
 
 def test_sample_accounts_are_created_once_and_work(app, host_client):

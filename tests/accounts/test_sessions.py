@@ -7,8 +7,10 @@ import pytest
 
 from condiviso.accounts import login
 from tests.accounts.flows import post_form, unique_email
+from tests.clients import HostClient
 from tests.conftest import PLATFORM_DOMAIN
-from tests.helpers import PASSWORD, HostClient, make_user, provision
+from tests.districts import provision
+from tests.people import PASSWORD, make_user
 
 HOST = f"sessioni.{PLATFORM_DOMAIN}"
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from tests.accounts.flows import choose_password, link_in, path_of, post_form, unique_email
+from tests.clients import HostClient
 from tests.conftest import PLATFORM_DOMAIN
-from tests.helpers import PASSWORD, HostClient, make_user, provision
+from tests.districts import provision
+from tests.people import PASSWORD, make_user
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,10 @@ import pytest
 
 from condiviso.tenancy import registry
 from tests.accounts.flows import post_form, unique_email
+from tests.clients import csrf_token
 from tests.conftest import PLATFORM_DOMAIN
-from tests.helpers import PASSWORD, csrf_token, make_user, provision
+from tests.districts import provision
+from tests.people import PASSWORD, make_user
 
 LOGO = (
     b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 4 4"><rect width="4" height="4"/></svg>'

@@ -10,7 +10,7 @@ from condiviso.plugins import enablement
 from condiviso.tenancy import tenant_context
 from plugins.branding.services import logo_problems, store_logo
 from tests.conftest import PLATFORM_DOMAIN
-from tests.helpers import ACTOR
+from tests.districts import ACTOR
 
 LOGO = (
     b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 4 4"><rect width="4" height="4"/></svg>'

@@ -11,7 +11,7 @@ from condiviso.plugins import enablement, get_plugins
 from condiviso.tenancy import registry
 from condiviso.tenancy.models import RegistryAudit
 from plugins.branding.contrast import contrast_ratio
-from tests.helpers import ACTOR
+from tests.districts import ACTOR
 
 
 def _validate(app, settings, language="it"):

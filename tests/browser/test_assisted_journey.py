@@ -12,10 +12,10 @@ from playwright.sync_api import expect
 from condiviso.extensions import db
 from condiviso.tenancy import tenant_context
 from plugins.social_point import desks
-from tests.accounts.test_assisted import NEW_PASSWORD, phone_number
 from tests.browser.conftest import VIEWPORTS
 from tests.conftest import PLATFORM_DOMAIN
-from tests.helpers import PASSWORD, comune, make_user, provision
+from tests.districts import comune, provision
+from tests.people import NEW_PASSWORD, PASSWORD, make_user, phone_number
 from tests.social_point.fixtures import desk_open_every_day
 
 

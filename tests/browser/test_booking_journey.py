@@ -8,9 +8,11 @@ import uuid
 
 from playwright.sync_api import expect
 
-from tests.browser.test_journeys import _check, _visit
+from tests.browser.pages import check, visit
+from tests.clients import finish_jobs
 from tests.conftest import PLATFORM_DOMAIN
-from tests.helpers import PASSWORD, comune, finish_jobs, make_user, provision
+from tests.districts import comune, provision
+from tests.people import PASSWORD, make_user
 from tests.social_point.fixtures import desk_open_every_day
 
 
@@ -66,32 +68,32 @@ def test_a_citizen_books_moves_and_cancels(page, viewport, live, mail_app, smtp,
     phone = viewport == "phone"
     host, people = _district(mail_app, viewport)
     _sign_in(page, live, host, people["citizen"])
-    _visit(page, a11y, live.url(host), phone)  # the home page offers a person to talk to
+    visit(page, a11y, live.url(host), phone)  # the home page offers a person to talk to
     page.get_by_role("link", name="Prenota un appuntamento").click()
-    _check(page, a11y, phone)
+    check(page, a11y, phone)
     page.get_by_role("link", name="Prenota un appuntamento").first.click()
-    _check(page, a11y, phone)
+    check(page, a11y, phone)
     _slot_next_week(page)
     expect(page.get_by_role("heading", name="Conferma l'appuntamento")).to_be_visible()
-    _check(page, a11y, phone)
+    check(page, a11y, phone)
     page.locator("label[for=mode-phone]").click()
     page.get_by_label("Di che cosa vuoi parlare? (facoltativo)").fill("Aiuto per mia madre")
     page.get_by_role("button", name="Prenota l'appuntamento").click()
     expect(page.get_by_role("heading", name="Il tuo appuntamento")).to_be_visible()
     expect(page.get_by_text("al telefono: ti chiama l'operatore")).to_be_visible()
-    _check(page, a11y, phone)
+    check(page, a11y, phone)
     finish_jobs(mail_app)
     assert "Appuntamento confermato" in smtp.last_to(people["citizen"])["Subject"]
 
     page.get_by_role("link", name="Sposta a un altro orario").click()
-    _check(page, a11y, phone)
+    check(page, a11y, phone)
     page.locator(".slot-list a").last.click()
-    _check(page, a11y, phone)
+    check(page, a11y, phone)
     page.get_by_role("button", name="Conferma il nuovo orario").click()
     expect(page.get_by_text("Appuntamento spostato.")).to_be_visible()
     page.get_by_role("button", name="Disdici l'appuntamento").click()
     expect(page.get_by_text("Stato: disdetto")).to_be_visible()
-    _visit(page, a11y, live.url(host, "/i-miei-appuntamenti"), phone)
+    visit(page, a11y, live.url(host, "/i-miei-appuntamenti"), phone)
 
 
 def test_the_booking_pages_hold_at_200_percent_text(browser, live, mail_app, a11y):
@@ -140,27 +142,27 @@ def test_the_operator_s_day_and_the_desk_pages(page, viewport, live, mail_app, a
     phone = viewport == "phone"
     host, people = _district(mail_app, f"op-{viewport}")
     _sign_in(page, live, host, people["operator"])
-    _visit(page, a11y, live.url(host, "/operatore/giornata"), phone)
+    visit(page, a11y, live.url(host, "/operatore/giornata"), phone)
     page.get_by_label("Nome e cognome").fill("Lucia Gialli")
     page.get_by_label("Di che cosa ha bisogno (facoltativo)").fill("Bollette")
     page.get_by_role("button", name="Registra l'accesso").click()
     expect(page.get_by_text("Accesso registrato.")).to_be_visible()
     expect(page.get_by_role("heading", name="Lucia Gialli")).to_be_visible()
-    _check(page, a11y, phone)
+    check(page, a11y, phone)
     page.get_by_role("button", name="Registra l'accesso").click()  # empty: told which field
     expect(page.locator("#name-error")).to_be_visible()
-    _check(page, a11y, phone)
+    check(page, a11y, phone)
     page.get_by_role("button", name="Esci").click()
 
     _sign_in(page, live, host, people["district_admin"])
-    _visit(page, a11y, live.url(host, "/admin/social-point"), phone)
+    visit(page, a11y, live.url(host, "/admin/social-point"), phone)
     page.get_by_role("link", name="Social Point di Tradate").click()
-    _check(page, a11y, phone)
+    check(page, a11y, phone)
     page.locator("#h0_0_closes").fill("08:00")  # closing before opening
     page.get_by_role("button", name="Salva", exact=True).click()
     expect(page.locator("#h0_0_closes-error")).to_be_visible()
-    _check(page, a11y, phone)
-    _visit(page, a11y, live.url(host, "/admin/social-point/nuovo"), phone)
+    check(page, a11y, phone)
+    visit(page, a11y, live.url(host, "/admin/social-point/nuovo"), phone)
 
 
 def test_forms_with_errors_hold_at_200_percent_text_on_a_phone(browser, live, mail_app, a11y):

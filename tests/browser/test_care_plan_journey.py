@@ -11,13 +11,13 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 from tests.browser.conftest import VIEWPORTS
-from tests.browser.test_journeys import _check, _visit
+from tests.browser.pages import check, visit
 from tests.care_plans.fixtures import build_district
-from tests.helpers import PASSWORD
+from tests.people import PASSWORD
 
 
 def _sign_in(page, a11y, live, host: str, email: str, phone: bool) -> None:
-    _visit(page, a11y, live.url(host, "/accedi"), phone)
+    visit(page, a11y, live.url(host, "/accedi"), phone)
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Accedi").last.click()
@@ -26,21 +26,21 @@ def _sign_in(page, a11y, live, host: str, email: str, phone: bool) -> None:
 
 def _operator_builds_the_plan(page, a11y, live, district, phone: bool) -> None:
     _sign_in(page, a11y, live, district.host, district.people["operator"], phone)
-    _visit(page, a11y, live.url(district.host, "/admin/"), phone)
+    visit(page, a11y, live.url(district.host, "/admin/"), phone)
     page.get_by_role("link", name="Colloqui e piani personalizzati").click()
-    _check(page, a11y, phone)
+    check(page, a11y, phone)
     page.get_by_label("Nome, e-mail, telefono o codice fiscale").fill("Bianchi")
     page.get_by_role("button", name="Cerca").click()
     page.get_by_role("link", name="Maria Bianchi").click()
     expect(page.get_by_role("heading", name="Maria Bianchi")).to_be_visible()
-    _check(page, a11y, phone)
+    check(page, a11y, phone)
 
     page.get_by_role("link", name="Registra un colloquio").click()
-    _check(page, a11y, phone)
+    check(page, a11y, phone)
     page.get_by_label("Data del colloquio").fill("2020-02-30")
     page.get_by_role("button", name="Registra il colloquio").click()  # a bad date: errors shown
     expect(page.locator("#errori")).to_be_visible()
-    _check(page, a11y, phone)
+    check(page, a11y, phone)
     page.get_by_label("Data del colloquio").fill("2025-06-03")
     page.locator("#level_salute").select_option("alto")
     page.locator("#notes_salute").fill("Difficoltà a camminare dopo una caduta.")
@@ -48,15 +48,15 @@ def _operator_builds_the_plan(page, a11y, live, district, phone: bool) -> None:
     page.get_by_label("Note generali").fill("Vive sola; il figlio passa la domenica.")
     page.get_by_role("button", name="Registra il colloquio").click()
     expect(page.get_by_text("Colloquio registrato.")).to_be_visible()
-    _check(page, a11y, phone)
+    check(page, a11y, phone)
 
     page.get_by_role("link", name="Maria Bianchi").click()
     page.get_by_role("link", name="Crea un piano").click()
-    _check(page, a11y, phone)
+    check(page, a11y, phone)
     page.get_by_label("Obiettivi").fill("Uscire di casa due volte a settimana\nAiuto per la spesa")
     page.get_by_role("button", name="Crea il piano").click()
     expect(page.get_by_text("Piano creato in bozza")).to_be_visible()
-    _check(page, a11y, phone)
+    check(page, a11y, phone)
 
     page.get_by_label("Servizio del catalogo").select_option(
         label="Assistenza domiciliare per anziani (Il Girasole (esempio))"
@@ -65,7 +65,7 @@ def _operator_builds_the_plan(page, a11y, live, district, phone: bool) -> None:
     page.get_by_label("Costo in euro").fill("-3")
     page.get_by_role("button", name="Aggiungi al piano").click()  # a negative cost: refused
     expect(page.locator("#cost-error")).to_be_visible()
-    _check(page, a11y, phone)
+    check(page, a11y, phone)
     page.get_by_label("Costo in euro").fill("12,50")
     page.get_by_label("Chi paga").select_option(label="Voucher")
     page.get_by_role("button", name="Aggiungi al piano").click()
@@ -76,25 +76,25 @@ def _operator_builds_the_plan(page, a11y, live, district, phone: bool) -> None:
     page.get_by_label("Costo in euro").fill("0")
     page.get_by_role("button", name="Aggiungi al piano").click()
     expect(page.get_by_role("heading", name="Compagnia la sera")).to_be_visible()
-    _check(page, a11y, phone)
+    check(page, a11y, phone)
 
     page.get_by_role("button", name="Passa a «condiviso con la persona»").click()
     expect(page.get_by_text("Ora il piano è «condiviso con la persona»")).to_be_visible()
     page.get_by_role("button", name="Crea le richieste").click()
     expect(page.get_by_text("Richieste create: 1.")).to_be_visible()
     expect(page.get_by_text("inviata (R-")).to_be_visible()
-    _check(page, a11y, phone)
+    check(page, a11y, phone)
 
 
 def _citizen_reads_her_plan(page, a11y, live, district, phone: bool, downloads: Path) -> None:
     _sign_in(page, a11y, live, district.host, district.people["citizen"], phone)
     page.get_by_role("link", name="Il mio piano").first.click()
-    _check(page, a11y, phone)
+    check(page, a11y, phone)
     page.get_by_role("link", name="Piano P-").first.click()
     expect(page.get_by_role("heading", name="Il tuo piano personalizzato")).to_be_visible()
     expect(page.get_by_text("Assistenza domiciliare per anziani")).to_be_visible()
     expect(page.get_by_text("Uscire di casa due volte a settimana")).to_be_visible()
-    _check(page, a11y, phone)
+    check(page, a11y, phone)
     with page.expect_download() as download:
         page.get_by_role("link", name="Scarica il piano (PDF)").click()
     saved = downloads / download.value.suggested_filename
@@ -105,7 +105,7 @@ def _citizen_reads_her_plan(page, a11y, live, district, phone: bool, downloads: 
     page.get_by_role("link", name="Cosa è registrato su di me").click()
     expect(page.get_by_text("Difficoltà a camminare dopo una caduta.")).to_be_visible()
     expect(page.get_by_text("Olga Operatrice ha registrato un tuo colloquio")).to_be_visible()
-    _check(page, a11y, phone)
+    check(page, a11y, phone)
 
 
 def test_operator_builds_a_care_plan_and_the_citizen_reads_it(

@@ -10,8 +10,11 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.accounts.flows import link_in
+from tests.browser.pages import check, visit
+from tests.clients import finish_jobs
 from tests.conftest import PLATFORM_DOMAIN
-from tests.helpers import PASSWORD, comune, finish_jobs, make_user, provision
+from tests.districts import comune, provision
+from tests.people import PASSWORD, make_user
 
 
 def _district(mail_app, label: str) -> str:
@@ -41,32 +44,19 @@ def _local(link: str, live) -> str:
     return re.sub(r"^http://([^/]+)", lambda m: f"http://{m.group(1)}:{live.port}", link)
 
 
-def _visit(page, a11y, url: str, phone: bool) -> None:
-    response = page.goto(url)
-    assert response is not None and response.status < 500, url
-    _check(page, a11y, phone)
-
-
-def _check(page, a11y, phone: bool) -> None:
-    a11y.check(page)
-    if phone:
-        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px at 360px"
-
-
 def test_citizen_registers_confirms_signs_in_and_manages_the_account(
     page, viewport, live, mail_app, smtp, a11y
 ):
     phone = viewport == "phone"
     slug = _district(mail_app, viewport)
     host = f"{slug}.{PLATFORM_DOMAIN}"
-    _visit(page, a11y, live.url(host), phone)
+    visit(page, a11y, live.url(host), phone)
 
     page.get_by_role("link", name="Registrati").click()
-    _check(page, a11y, phone)
+    check(page, a11y, phone)
     page.get_by_role("button", name="Crea l'account").click()  # empty: errors shown
     expect(page.locator("#errori")).to_be_visible()
-    _check(page, a11y, phone)
+    check(page, a11y, phone)
 
     email = f"maria-{uuid.uuid4().hex[:6]}@esempio.it"
     page.get_by_label("Nome e cognome").fill("Maria Rossi")
@@ -77,19 +67,19 @@ def test_citizen_registers_confirms_signs_in_and_manages_the_account(
     assert page.get_by_label("Ho letto l'informativa sulla privacy").is_checked()
     page.get_by_role("button", name="Crea l'account").click()
     expect(page.get_by_role("heading", name="Controlla la tua e-mail")).to_be_visible()
-    _check(page, a11y, phone)
+    check(page, a11y, phone)
 
     # The link from the e-mail: the address is confirmed and the password chosen there.
     finish_jobs(mail_app)
-    _visit(page, a11y, _local(link_in(smtp.last_to(email)), live), phone)
+    visit(page, a11y, _local(link_in(smtp.last_to(email)), live), phone)
     page.get_by_label("Nuova password", exact=True).fill(PASSWORD)
     page.get_by_label("Ripeti la nuova password").fill(PASSWORD)
     page.get_by_role("button", name="Conferma e accedi").click()
     expect(page.get_by_role("heading", name="Il mio account")).to_be_visible()
-    _check(page, a11y, phone)
+    check(page, a11y, phone)
     page.get_by_role("button", name="Esci").click()
 
-    _visit(page, a11y, live.url(host, "/accedi"), phone)
+    visit(page, a11y, live.url(host, "/accedi"), phone)
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Accedi").last.click()
@@ -97,7 +87,7 @@ def test_citizen_registers_confirms_signs_in_and_manages_the_account(
 
     page.get_by_role("link", name="English").click()
     expect(page.get_by_role("heading", name="My account")).to_be_visible()
-    _check(page, a11y, phone)
+    check(page, a11y, phone)
     page.get_by_role("link", name="Italiano").click()
 
     for path in (
@@ -108,9 +98,9 @@ def test_citizen_registers_confirms_signs_in_and_manages_the_account(
         "/contatti",
         "/comuni/012127",
     ):
-        _visit(page, a11y, live.url(host, path), phone)
+        visit(page, a11y, live.url(host, path), phone)
     page.get_by_role("button", name="Esci").click()
-    _visit(page, a11y, live.url(host, "/password-dimenticata"), phone)
+    visit(page, a11y, live.url(host, "/password-dimenticata"), phone)
 
 
 def test_district_admin_invites_staff_who_accept(page, viewport, live, mail_app, smtp, a11y):
@@ -120,38 +110,38 @@ def test_district_admin_invites_staff_who_accept(page, viewport, live, mail_app,
     admin = f"admin-{uuid.uuid4().hex[:6]}@esempio.it"
     make_user(mail_app, slug, admin, "district_admin")
 
-    _visit(page, a11y, live.url(host, "/accedi"), phone)
+    visit(page, a11y, live.url(host, "/accedi"), phone)
     page.get_by_label("E-mail").fill(admin)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Accedi").last.click()
-    _visit(page, a11y, live.url(host, "/admin/"), phone)
+    visit(page, a11y, live.url(host, "/admin/"), phone)
     page.get_by_role("link", name="Personale").first.click()
-    _check(page, a11y, phone)
+    check(page, a11y, phone)
 
     invited = f"operatore-{uuid.uuid4().hex[:6]}@esempio.it"
     page.get_by_label("E-mail della persona da invitare").fill(invited)
     page.get_by_label("Ruolo", exact=True).select_option(value="operator")
     page.get_by_role("button", name="Invia l'invito").click()
     expect(page.get_by_text(f"Invito inviato a {invited}")).to_be_visible()
-    _check(page, a11y, phone)
+    check(page, a11y, phone)
 
     for path in ("/admin/aspetto", "/admin/pagine", "/admin/pagine/privacy/it"):
-        _visit(page, a11y, live.url(host, path), phone)
+        visit(page, a11y, live.url(host, path), phone)
     page.goto(live.url(host, "/admin/aspetto"))
     page.get_by_label("Colore principale").fill("#ffdd00")
     page.get_by_role("button", name="Salva", exact=True).click()
     expect(page.locator("#errori")).to_be_visible()
-    _check(page, a11y, phone)
+    check(page, a11y, phone)
 
     page.get_by_role("button", name="Esci").click()
     finish_jobs(mail_app)
-    _visit(page, a11y, _local(link_in(smtp.last_to(invited)), live), phone)
+    visit(page, a11y, _local(link_in(smtp.last_to(invited)), live), phone)
     page.get_by_label("Nome e cognome").fill("Omar Operatore")
     page.get_by_label("Scegli una password").fill("una frase per l'operatore")
     page.get_by_label("Ripeti la password").fill("una frase per l'operatore")
     page.get_by_role("button", name="Accetta l'invito").click()
     expect(page.get_by_role("heading", name="Area amministrazione")).to_be_visible()
-    _check(page, a11y, phone)
+    check(page, a11y, phone)
 
 
 def test_forms_work_without_javascript(browser, live, mail_app):
@@ -196,24 +186,24 @@ def test_platform_operator_provisions_and_manages_a_district(page, viewport, liv
     with mail_app.app_context():
         create_operator(email, "Operatrice di prova", PASSWORD)
 
-    _visit(page, a11y, live.url(PLATFORM_DOMAIN, "/console/"), phone)  # redirected to sign in
+    visit(page, a11y, live.url(PLATFORM_DOMAIN, "/console/"), phone)  # redirected to sign in
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Accedi").last.click()
     expect(page.get_by_role("heading", name="Distretti", exact=True)).to_be_visible()
-    _check(page, a11y, phone)
+    check(page, a11y, phone)
 
-    _visit(page, a11y, live.url(PLATFORM_DOMAIN, "/console/distretti/nuovo"), phone)
+    visit(page, a11y, live.url(PLATFORM_DOMAIN, "/console/distretti/nuovo"), phone)
     page.get_by_role("button", name="Crea il distretto").click()
     expect(page.locator("#errori")).to_be_visible()
-    _check(page, a11y, phone)
+    check(page, a11y, phone)
     slug = f"console-{viewport}-{uuid.uuid4().hex[:4]}"
     page.locator("#slug").fill(slug)
     page.get_by_label("Nome del distretto").fill(f"Ambito di prova dalla console ({viewport})")
     page.get_by_label("E-mail della prima amministrazione").fill(f"admin-{slug}@esempio.it")
     page.get_by_role("button", name="Crea il distretto").click()
     expect(page.get_by_role("heading", name="Distretto creato")).to_be_visible()
-    _check(page, a11y, phone)
+    check(page, a11y, phone)
 
     for path in (
         f"/console/distretti/{slug}",
@@ -221,9 +211,9 @@ def test_platform_operator_provisions_and_manages_a_district(page, viewport, liv
         f"/console/distretti/{slug}/sospendi",
         f"/console/distretti/{slug}/dismetti",
     ):
-        _visit(page, a11y, live.url(PLATFORM_DOMAIN, path), phone)
+        visit(page, a11y, live.url(PLATFORM_DOMAIN, path), phone)
     page.goto(live.url(PLATFORM_DOMAIN, f"/console/distretti/{slug}/sospendi"))
     page.locator("#confirmation").fill("non-e-lui")
     page.get_by_role("button", name="Sospendi il distretto").click()
     expect(page.locator("#errori")).to_be_visible()
-    _check(page, a11y, phone)
+    check(page, a11y, phone)

@@ -10,7 +10,8 @@ from condiviso.extensions import db
 from plugins.cooperatives import services
 from tests.conftest import PLATFORM_DOMAIN
 from tests.cooperatives.conftest import COMUNI, IVA_A, comune_ids, inside
-from tests.helpers import PASSWORD, make_user, provision
+from tests.districts import provision
+from tests.people import PASSWORD, make_user
 
 
 def _check(page, a11y, phone: bool) -> None:

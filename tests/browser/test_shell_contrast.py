@@ -16,7 +16,8 @@ from plugins.branding.contrast import AA_NORMAL_TEXT, contrast_ratio
 from plugins.branding.schemas import DEFAULT_PRIMARY_COLOR, BrandingSettings
 from tests.browser.conftest import VIEWPORTS
 from tests.conftest import PLATFORM_DOMAIN
-from tests.helpers import ACTOR, PASSWORD, comune, make_user, provision
+from tests.districts import ACTOR, comune, provision
+from tests.people import PASSWORD, make_user
 
 RENDERED_CONTRAST = (Path(__file__).parent / "contrast.js").read_text()
 # The darkest colour there is, the lightest grey and the lightest green the check accepts (each

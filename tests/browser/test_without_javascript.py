@@ -10,7 +10,8 @@ from playwright.sync_api import expect
 from condiviso.plugins import enablement
 from tests.catalog.fixtures import build_network
 from tests.conftest import PLATFORM_DOMAIN
-from tests.helpers import ACTOR, PASSWORD, make_user
+from tests.districts import ACTOR
+from tests.people import PASSWORD, make_user
 
 
 def test_the_citizen_pages_work_without_javascript(browser, live, mail_app):

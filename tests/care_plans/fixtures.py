@@ -19,8 +19,10 @@ from condiviso.territory.models import Comune
 from plugins.cooperatives.models import Cooperative
 from tests.accounts.flows import post_form, unique_email
 from tests.catalog.fixtures import build_network
+from tests.clients import HostClient
 from tests.conftest import PLATFORM_DOMAIN
-from tests.helpers import ACTOR, PASSWORD, HostClient, make_user
+from tests.districts import ACTOR
+from tests.people import PASSWORD, make_user
 
 NEEDS = {
     "held_on": "",

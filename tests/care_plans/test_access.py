@@ -190,7 +190,7 @@ def test_the_citizens_own_reads_are_not_audited(records):
 def test_a_suspended_districts_records_stay_closed(app):
     """Reading must leave an audit row, and a suspended district's database takes no writes."""
     from condiviso.tenancy import lifecycle
-    from tests.helpers import ACTOR
+    from tests.districts import ACTOR
 
     district = build_district(app, "cura-sospeso")
     intake_id, plan_id = record_intake(district), start_plan(district)

@@ -15,7 +15,7 @@ from tests.care_plans.fixtures import (
     record_intake,
     start_plan,
 )
-from tests.test_hostile_input import post_hostile
+from tests.hostile import post_hostile
 
 
 def test_no_care_plan_form_answers_500_or_changes_anything(app):

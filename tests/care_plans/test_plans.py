@@ -25,7 +25,7 @@ from tests.care_plans.fixtures import (
     post_on,
     start_plan,
 )
-from tests.helpers import csrf_token
+from tests.clients import csrf_token
 
 
 @pytest.fixture(scope="module")

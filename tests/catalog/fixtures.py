@@ -12,7 +12,7 @@ from condiviso.tenancy import tenant_context
 from condiviso.territory.models import Comune
 from plugins.catalog.services import save_service, set_status
 from plugins.cooperatives.models import Accreditation, Category, Cooperative
-from tests.helpers import comune, provision
+from tests.districts import comune, provision
 
 SERVICES = [
     # slug, title, description, category, provider, cooperative, price_kind

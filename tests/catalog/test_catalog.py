@@ -15,7 +15,8 @@ from plugins.cooperatives.models import Cooperative
 from tests.accounts.flows import post_form, unique_email
 from tests.catalog.fixtures import build_network, expire_accreditation
 from tests.conftest import PLATFORM_DOMAIN
-from tests.helpers import ACTOR, PASSWORD, make_user
+from tests.districts import ACTOR
+from tests.people import PASSWORD, make_user
 
 
 def _coop_id(app, slug, cooperative):
@@ -253,7 +254,7 @@ PNG = (
 def test_a_service_photo_is_checked_stored_and_served(app, host_client):
     import io
 
-    from tests.helpers import csrf_token
+    from tests.clients import csrf_token
 
     ids = build_network(app, "foto")
     girasole = _coop_id(app, "foto", "girasole")
@@ -291,7 +292,7 @@ def test_a_service_photo_is_checked_stored_and_served(app, host_client):
 def test_a_service_photo_is_removed_only_when_asked_and_with_a_fresh_form(app, host_client):
     import io
 
-    from tests.helpers import csrf_token
+    from tests.clients import csrf_token
 
     ids = build_network(app, "foto-via")
     girasole = _coop_id(app, "foto-via", "girasole")

@@ -15,8 +15,9 @@ from werkzeug.test import TestResponse
 from condiviso.console.operators import create_operator
 from condiviso.extensions import db
 from condiviso.tenancy.models import RegistryAudit
+from tests.clients import HostClient, csrf_token
 from tests.conftest import PLATFORM_DOMAIN
-from tests.helpers import PASSWORD, HostClient, csrf_token
+from tests.people import PASSWORD
 
 
 class ConsoleClient(HostClient):

@@ -8,9 +8,10 @@ import pytest
 
 from condiviso.accounts.access import declared_access
 from condiviso.accounts.roles import Audience
+from tests.clients import csrf_token, sign_in
 from tests.conftest import PLATFORM_DOMAIN
 from tests.console.conftest import ConsoleClient, sign_in_operator
-from tests.helpers import PASSWORD, csrf_token, make_user, sign_in
+from tests.people import PASSWORD, make_user
 
 
 @pytest.mark.parametrize(

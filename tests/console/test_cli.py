@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from condiviso.extensions import db
 from condiviso.tenancy.models import PlatformOperator
 from tests.console.conftest import ConsoleClient, sign_in_operator
-from tests.helpers import PASSWORD
+from tests.people import PASSWORD
 
 
 def _create(app, *args: str, stdin: str | None = None):

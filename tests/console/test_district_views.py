@@ -7,7 +7,7 @@ import pytest
 from condiviso.tenancy import domains, registry
 from tests.conftest import PLATFORM_DOMAIN
 from tests.console.conftest import audit_rows
-from tests.helpers import ACTOR
+from tests.districts import ACTOR
 
 
 def _domains(app, slug: str) -> list[tuple[str, bool, bool]]:

@@ -16,7 +16,7 @@ from condiviso.tenancy.models import TenantStatus
 from tests.care_plans.fixtures import NEEDS, build_district, record_intake
 from tests.conftest import PLATFORM_DOMAIN
 from tests.console.conftest import audit_rows
-from tests.helpers import ACTOR
+from tests.districts import ACTOR
 
 
 def _status(app, slug: str) -> TenantStatus | None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from condiviso.plugins import enablement
 from condiviso.tenancy import registry
+from tests.clients import csrf_token
 from tests.conftest import PLATFORM_DOMAIN
 from tests.console.conftest import audit_rows
-from tests.helpers import ACTOR, csrf_token
+from tests.districts import ACTOR
 
 
 def _branding(app, slug: str) -> tuple[bool, dict] | None:

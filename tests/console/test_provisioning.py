@@ -18,9 +18,10 @@ from condiviso.accounts.roles import Role
 from condiviso.extensions import db
 from condiviso.tenancy import domains, registry, tenant_context
 from condiviso.tenancy.models import RegistryAudit, Tenant, TenantStatus
+from tests.clients import csrf_token
 from tests.conftest import PLATFORM_DOMAIN
 from tests.console.conftest import audit_rows
-from tests.helpers import ACTOR, csrf_token
+from tests.districts import ACTOR
 
 LINK = re.compile(r"https?://\S+/invito/\S+")
 

@@ -16,7 +16,8 @@ from condiviso.territory.models import Comune
 from plugins.cooperatives.models import Accreditation, Category, Cooperative, CooperativeArea
 from tests.accounts.flows import post_form, unique_email
 from tests.conftest import PLATFORM_DOMAIN
-from tests.helpers import PASSWORD, comune, make_user, provision
+from tests.districts import comune, provision
+from tests.people import PASSWORD, make_user
 
 COMUNI = [
     comune("012127", "Tradate"),

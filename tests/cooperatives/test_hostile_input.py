@@ -8,9 +8,9 @@ from datetime import date
 
 from condiviso.extensions import db
 from plugins.cooperatives import services
+from tests.clients import csrf_token
 from tests.cooperatives.conftest import IVA_A, comune_ids, inside, network_rows
-from tests.helpers import csrf_token
-from tests.test_hostile_input import FORM_FIELD, _payloads
+from tests.hostile import FORM_FIELD, payloads
 
 FORMS = [
     "/admin/cooperative/nuova",
@@ -44,7 +44,7 @@ def test_no_form_answers_500_or_changes_anything_on_invalid_data(app, district, 
         page = admin.get(path)
         fields = set(FORM_FIELD.findall(page.text)) if page.status_code == 200 else set()
         token = csrf_token(page.text) if "csrf_token" in page.text else "none"
-        for data, must_not_change in _payloads(fields, token, button=False):
+        for data, must_not_change in payloads(fields, token, button=False):
             before = network_rows(app, district) if must_not_change else None
             response = admin.post(path, data=data)
             assert response.status_code < 500, (path, response.status_code, repr(data)[:80])

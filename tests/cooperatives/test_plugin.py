@@ -13,8 +13,9 @@ from condiviso.tenancy.migrations import current_heads
 from tests.accounts.flows import post_form, unique_email
 from tests.conftest import PLATFORM_DOMAIN
 from tests.cooperatives.conftest import COMUNI
-from tests.cooperatives.test_network import write_definition
-from tests.helpers import ACTOR, PASSWORD, make_user, provision
+from tests.cooperatives.definitions import write_definition
+from tests.districts import ACTOR, provision
+from tests.people import PASSWORD, make_user
 
 PAGES = [
     "/admin/cooperative",

@@ -22,7 +22,7 @@ from condiviso.tenancy.models import Tenant
 from plugins.care_plans.models import SEALED_PURPOSE, CarePlan, Intake
 from tests.care_plans.fixtures import NEEDS, District, build_district, record_intake, start_plan
 from tests.conftest import TEST_DATA_ENCRYPTION_KEYS, build_app, close_app, start_app
-from tests.helpers import ACTOR
+from tests.districts import ACTOR
 
 V1 = TEST_DATA_ENCRYPTION_KEYS
 V2 = "2:" + encode_key(b"test-data-key-version-2-32-bytes")

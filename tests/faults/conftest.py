@@ -18,7 +18,7 @@ from condiviso.tenancy import registry
 from tests.conftest import BACKEND, RUN_ID, base_settings, start_app
 from tests.faults.forms import District, build_district
 from tests.faults.processes import PostgresCluster, PostgresClusters, PrivateRedis
-from tests.helpers import PASSWORD
+from tests.people import PASSWORD
 
 
 @dataclass

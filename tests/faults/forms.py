@@ -27,8 +27,10 @@ from plugins.cooperatives.models import Cooperative
 from plugins.requests.models import Request
 from plugins.social_point.models import Booking
 from tests.catalog.fixtures import build_network
+from tests.clients import HostClient, csrf_token
 from tests.conftest import PLATFORM_DOMAIN, SmtpSink
-from tests.helpers import ACTOR, PASSWORD, HostClient, csrf_token, make_user
+from tests.districts import ACTOR
+from tests.people import PASSWORD, make_user
 from tests.social_point.fixtures import desk_open_every_day
 
 NOT_SAVED = "non è stato salvato"

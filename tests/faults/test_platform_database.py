@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from condiviso.app import create_app
 from condiviso.extensions import db
 from condiviso.jobs.local import local_runner
+from tests.clients import HostClient, csrf_token, finish_jobs
 from tests.conftest import PLATFORM_DOMAIN, SmtpSink, _apps
 from tests.faults.conftest import Deployment
 from tests.faults.forms import (
@@ -24,7 +25,6 @@ from tests.faults.forms import (
     stylesheet,
 )
 from tests.faults.processes import wait_until
-from tests.helpers import HostClient, csrf_token, finish_jobs
 
 STALE = 6.0
 RETRY = 1.0

@@ -14,11 +14,12 @@ import sqlalchemy as sa
 
 from condiviso.extensions import db
 from condiviso.jobs.redis_queue import get_queue, work
+from tests.clients import HostClient, csrf_token, finish_jobs
 from tests.conftest import PLATFORM_DOMAIN, SmtpSink
 from tests.faults.conftest import Deployment
 from tests.faults.forms import check_nothing_lost, mail_counts, open_forms
 from tests.faults.processes import PlainServer, PrivateRedis
-from tests.helpers import HostClient, csrf_token, finish_jobs, make_user
+from tests.people import make_user
 
 RETRY = 1.0
 

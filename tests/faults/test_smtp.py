@@ -14,11 +14,11 @@ from rq.registry import ScheduledJobRegistry
 from condiviso.jobs import execute
 from condiviso.jobs.local import local_runner
 from condiviso.jobs.redis_queue import get_queue, work
+from tests.clients import finish_jobs
 from tests.conftest import SmtpSink
 from tests.faults.conftest import Deployment
 from tests.faults.forms import check_nothing_lost, mail_counts, open_forms
 from tests.faults.processes import PlainServer, free_port
-from tests.helpers import finish_jobs
 
 
 def _worker(deployment: Deployment, port: int, **overrides: object):

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from flask import Flask
 
 from condiviso.jobs.local import local_runner
+from tests.clients import HostClient, csrf_token, finish_jobs
 from tests.conftest import BACKEND, PLATFORM_DOMAIN, SmtpSink
 from tests.faults.conftest import Deployment
 from tests.faults.forms import (
@@ -20,7 +21,7 @@ from tests.faults.forms import (
     open_forms,
     stylesheet,
 )
-from tests.helpers import PASSWORD, HostClient, csrf_token, finish_jobs
+from tests.people import PASSWORD
 
 
 @contextmanager

@@ -11,8 +11,9 @@ from condiviso.errors import InvalidInput
 from condiviso.plugins import discover, enablement
 from condiviso.tenancy.upgrade import upgrade_platform
 from plugins.example import plugin as example_plugin
+from tests.clients import HostClient
 from tests.conftest import PLATFORM_DOMAIN, base_settings, close_app
-from tests.helpers import ACTOR, HostClient, provision
+from tests.districts import ACTOR, provision
 
 COMUNI = [
     {"istat_code": "012127", "name": "Tradate", "is_lead": True},

@@ -16,8 +16,8 @@ from condiviso.tenancy import registry, tenant_context
 from condiviso.tenancy.engines import resolve_url
 from condiviso.tenancy.migrations import current_heads
 from tests.conftest import PLATFORM_DOMAIN
-from tests.helpers import ACTOR
-from tests.tenancy.test_provisioning import write_definition
+from tests.districts import ACTOR
+from tests.tenancy.definitions import write_definition
 
 TESTS = Path(__file__).resolve().parents[1]
 
@@ -162,7 +162,7 @@ def test_hook_condiviso_admin_pages(app, alpha, beta):
 
     from condiviso.accounts.models import User
     from condiviso.plugins import admin_entries
-    from tests.helpers import make_user
+    from tests.people import make_user
 
     for tenant in (alpha, beta):
         user_id = make_user(
@@ -362,7 +362,8 @@ def test_hook_condiviso_account_erased(app, calls):
         record_intake,
         start_plan,
     )
-    from tests.helpers import PASSWORD, csrf_token
+    from tests.clients import csrf_token
+    from tests.people import PASSWORD
     from tests.social_point.fixtures import desk_open_every_day
 
     district = build_district(app, "hook-erased")
@@ -419,7 +420,9 @@ def test_hook_condiviso_account_erased(app, calls):
             m.body for m in db.session.scalars(sa.select(RequestMessage))
         )
 
-    from tests.helpers import HostClient, make_user, provision
+    from tests.clients import HostClient
+    from tests.districts import provision
+    from tests.people import make_user
 
     provision(app, "hook-erased-bare", "Ambito senza plugin (cancellazione)")
     make_user(app, "hook-erased-bare", "sola@esempio.it", "citizen")
@@ -437,7 +440,9 @@ def test_hook_condiviso_help_contacts(app, calls):
     """The welcome sheet printed at a desk names the district's Social Points, with telephone
     and opening days; a district without them prints none."""
     from tests.accounts.flows import post_form
-    from tests.helpers import PASSWORD, HostClient, comune, make_user, provision
+    from tests.clients import HostClient
+    from tests.districts import comune, provision
+    from tests.people import PASSWORD, make_user
     from tests.social_point.fixtures import desk_open_every_day
 
     for slug, plugins in (("hook-help", {"social_point": {}}), ("hook-help-bare", {})):
@@ -473,7 +478,9 @@ def test_hook_condiviso_staff_cooperatives(app, calls):
     from condiviso.extensions import db
     from plugins.cooperatives.models import Cooperative
     from tests.accounts.flows import post_form
-    from tests.helpers import PASSWORD, HostClient, make_user, provision
+    from tests.clients import HostClient
+    from tests.districts import provision
+    from tests.people import PASSWORD, make_user
 
     for slug, plugins in (("hook-coops", {"cooperatives": {}}), ("hook-coops-bare", {})):
         provision(app, slug, "Ambito (cooperative)", plugins=plugins)

@@ -9,9 +9,9 @@ from condiviso.extensions import db
 from condiviso.tenancy import tenant_context
 from plugins.requests.models import Request, RequestMessage
 from tests.accounts.flows import post_form
+from tests.clients import csrf_token
 from tests.conftest import PLATFORM_DOMAIN
-from tests.helpers import csrf_token
-from tests.requests.test_requests import _ask, _district, _requests, _signed_in
+from tests.requests.fixtures import ask, build_district, signed_in, stored_requests
 
 GUEST = {
     "message": "Visita in ospedale martedì",
@@ -38,7 +38,7 @@ def _messages(app, slug, request_id: int) -> list[str]:
 
 
 def test_a_guests_contact_is_checked_and_kept(mail_app, host_client):
-    _district(mail_app, "chiedi-ospite")
+    build_district(mail_app, "chiedi-ospite")
 
     def guest():  # each a visitor of their own: asking is rate-limited per address
         return host_client(f"chiedi-ospite.{PLATFORM_DOMAIN}", mail_app)
@@ -52,15 +52,15 @@ def test_a_guests_contact_is_checked_and_kept(mail_app, host_client):
         ({"message": "x" * 2001}, "Al massimo 2000 caratteri"),
         ({"preferred_times": "la\x00mattina"}, "senza caratteri di controllo"),
     ):
-        refused, _submission = _ask(guest(), "trasporto", **{**GUEST, **changes})
+        refused, _submission = ask(guest(), "trasporto", **{**GUEST, **changes})
         assert refused.status_code == 400 and message in refused.text, changes
-    assert _requests(mail_app, "chiedi-ospite") == []
+    assert stored_requests(mail_app, "chiedi-ospite") == []
 
-    sent, _submission = _ask(
+    sent, _submission = ask(
         guest(), "trasporto", **{**GUEST, "guest_phone": "", "guest_email": " Giulia@Esempio.IT "}
     )
     assert sent.status_code == 302
-    ((request_id, _status, _coop),) = _requests(mail_app, "chiedi-ospite")
+    ((request_id, _status, _coop),) = stored_requests(mail_app, "chiedi-ospite")
     made = _request(mail_app, "chiedi-ospite", request_id)
     assert (made.guest_name, made.guest_phone, made.guest_email) == (
         "Giulia Neri",
@@ -71,7 +71,7 @@ def test_a_guests_contact_is_checked_and_kept(mail_app, host_client):
 
 
 def test_a_form_without_its_token_is_refused_and_gets_a_new_one(mail_app, host_client):
-    _district(mail_app, "chiedi-gettone")
+    build_district(mail_app, "chiedi-gettone")
     guest = host_client(f"chiedi-gettone.{PLATFORM_DOMAIN}", mail_app)
     page = guest.get("/servizi/trasporto/richiedi")
     for submission in ("", "corto", "x" * 65, "spazi non ammessi qui"):
@@ -89,28 +89,28 @@ def test_a_form_without_its_token_is_refused_and_gets_a_new_one(mail_app, host_c
     assert missing.status_code == 400
     new = missing.text.split('name="submission" value="')[1].split('"')[0]
     assert len(new) >= 16
-    assert _requests(mail_app, "chiedi-gettone") == []
+    assert stored_requests(mail_app, "chiedi-gettone") == []
 
 
 def test_a_signed_in_persons_request_ignores_guest_fields(mail_app, host_client):
-    _district(mail_app, "chiedi-cittadino")
-    citizen, _email = _signed_in(mail_app, host_client, "chiedi-cittadino", "citizen")
-    sent, _submission = _ask(
+    build_district(mail_app, "chiedi-cittadino")
+    citizen, _email = signed_in(mail_app, host_client, "chiedi-cittadino", "citizen")
+    sent, _submission = ask(
         citizen, "sad", message="Aiuto a casa", guest_name="Altro", guest_email="x@y.it"
     )
     assert sent.status_code == 302
-    ((request_id, _status, _coop),) = _requests(mail_app, "chiedi-cittadino")
+    ((request_id, _status, _coop),) = stored_requests(mail_app, "chiedi-cittadino")
     made = _request(mail_app, "chiedi-cittadino", request_id)
     assert (made.guest_name, made.guest_email, made.consent_version) == (None, None, None)
     assert made.requester_user_id is not None
 
 
 def test_the_desks_refusals_say_why_and_change_nothing(mail_app, host_client):
-    cooperatives = _district(mail_app, "sportello-moduli")
-    citizen, _email = _signed_in(mail_app, host_client, "sportello-moduli", "citizen")
-    _ask(citizen, "sad", message="Serve aiuto a casa.")
-    ((request_id, _status, _coop),) = _requests(mail_app, "sportello-moduli")
-    desk, _ = _signed_in(
+    cooperatives = build_district(mail_app, "sportello-moduli")
+    citizen, _email = signed_in(mail_app, host_client, "sportello-moduli", "citizen")
+    ask(citizen, "sad", message="Serve aiuto a casa.")
+    ((request_id, _status, _coop),) = stored_requests(mail_app, "sportello-moduli")
+    desk, _ = signed_in(
         mail_app,
         host_client,
         "sportello-moduli",
@@ -132,7 +132,7 @@ def test_the_desks_refusals_say_why_and_change_nothing(mail_app, host_client):
     ):
         refused = post_form(desk, path, data)
         assert refused.status_code == 400 and message in refused.text, data
-    assert _requests(mail_app, "sportello-moduli")[0][1] == "inviata"
+    assert stored_requests(mail_app, "sportello-moduli")[0][1] == "inviata"
     assert _messages(mail_app, "sportello-moduli", request_id) == []
 
     note = post_form(desk, path, {"action": "message", "body": "  Passiamo giovedì.  "})
@@ -147,17 +147,17 @@ def test_the_desks_refusals_say_why_and_change_nothing(mail_app, host_client):
 
 
 def test_the_citizen_withdraws_a_request_once(mail_app, host_client):
-    _district(mail_app, "ritiro")
-    citizen, _email = _signed_in(mail_app, host_client, "ritiro", "citizen")
-    _ask(citizen, "sad", message="Serve aiuto a casa.")
-    ((request_id, _status, _coop),) = _requests(mail_app, "ritiro")
+    build_district(mail_app, "ritiro")
+    citizen, _email = signed_in(mail_app, host_client, "ritiro", "citizen")
+    ask(citizen, "sad", message="Serve aiuto a casa.")
+    ((request_id, _status, _coop),) = stored_requests(mail_app, "ritiro")
     path = f"/le-mie-richieste/{request_id}"
     empty = post_form(citizen, path, {"action": "message", "body": ""})
     assert empty.status_code == 400 and "Campo obbligatorio." in empty.text
     cancelled = post_form(citizen, path, {"action": "cancel"})
     assert cancelled.status_code == 302
     assert "Richiesta annullata." in citizen.get(path).text
-    assert _requests(mail_app, "ritiro")[0][1] == "annullata"
+    assert stored_requests(mail_app, "ritiro")[0][1] == "annullata"
     again = post_form(citizen, path, {"action": "cancel"})
     assert again.status_code == 400 and "non può passare a" in again.text
     late = post_form(citizen, path, {"action": "message", "body": "Ci ho ripensato"})
@@ -166,17 +166,17 @@ def test_the_citizen_withdraws_a_request_once(mail_app, host_client):
 
 
 def test_inbox_filters_that_are_not_one_are_no_filter(mail_app, host_client):
-    cooperatives = _district(mail_app, "filtri-moduli")
-    citizen, _email = _signed_in(mail_app, host_client, "filtri-moduli", "citizen")
-    _ask(citizen, "sad", message="Aiuto a casa")
-    desk, _ = _signed_in(
+    cooperatives = build_district(mail_app, "filtri-moduli")
+    citizen, _email = signed_in(mail_app, host_client, "filtri-moduli", "citizen")
+    ask(citizen, "sad", message="Aiuto a casa")
+    desk, _ = signed_in(
         mail_app,
         host_client,
         "filtri-moduli",
         "cooperative_staff",
         cooperative_id=cooperatives["girasole"],
     )
-    ((request_id, _status, _coop),) = _requests(mail_app, "filtri-moduli")
+    ((request_id, _status, _coop),) = stored_requests(mail_app, "filtri-moduli")
     service_id = _request(mail_app, "filtri-moduli", request_id).service_id
     for query in (
         "stato=archiviata",

@@ -9,65 +9,28 @@ from condiviso.audit.models import AccessAudit
 from condiviso.extensions import db
 from condiviso.plugins import enablement
 from condiviso.tenancy import tenant_context
-from plugins.cooperatives.models import Cooperative
-from plugins.requests.models import Request
-from tests.accounts.flows import link_in, path_of, post_form, unique_email
-from tests.catalog.fixtures import build_network
+from tests.accounts.flows import link_in, path_of, post_form
+from tests.clients import csrf_token
 from tests.conftest import PLATFORM_DOMAIN
-from tests.helpers import ACTOR, PASSWORD, csrf_token, make_user
-
-
-def _district(app, slug):
-    build_network(app, slug)
-    with app.app_context():
-        enablement.set_plugin(slug, "requests", ACTOR, True, {})
-        with tenant_context(slug):
-            for cooperative in db.session.scalars(sa.select(Cooperative)):
-                cooperative.email = f"sportello-{cooperative.slug}@{slug}.example.org"
-            db.session.commit()
-            return {c.slug: c.id for c in db.session.scalars(sa.select(Cooperative))}
-
-
-def _signed_in(app, host_client, slug, *roles, **scope):
-    email = unique_email("persona")
-    make_user(app, slug, email, *roles, **scope)
-    client = host_client(f"{slug}.{PLATFORM_DOMAIN}", app)
-    assert post_form(client, "/accedi", {"email": email, "password": PASSWORD}).status_code == 302
-    return client, email
-
-
-def _ask(client, service_slug, **data):
-    page = client.get(f"/servizi/{service_slug}/richiedi")
-    token = csrf_token(page.text)
-    submission = page.text.split('name="submission" value="')[1].split('"')[0]
-    return client.post(
-        f"/servizi/{service_slug}/richiedi",
-        data={"csrf_token": token, "submission": submission, **data},
-    ), submission
-
-
-def _requests(app, slug):
-    with app.app_context(), tenant_context(slug):
-        return list(
-            db.session.execute(sa.select(Request.id, Request.status, Request.cooperative_id)).all()
-        )
+from tests.districts import ACTOR
+from tests.requests.fixtures import ask, build_district, signed_in, stored_requests
 
 
 def test_request_lifecycle_with_emails(mail_app, smtp, host_client):
-    cooperatives = _district(mail_app, "richieste")
-    citizen, citizen_email = _signed_in(mail_app, host_client, "richieste", "citizen")
+    cooperatives = build_district(mail_app, "richieste")
+    citizen, citizen_email = signed_in(mail_app, host_client, "richieste", "citizen")
     assert "Chiedi questo servizio" in citizen.get("/servizi/sad").text
-    sent, _token = _ask(
+    sent, _token = ask(
         citizen, "sad", message="Mia madre ha 84 anni e vive sola.", preferred_times="la mattina"
     )
     assert sent.status_code == 302
-    ((request_id, status, cooperative_id),) = _requests(mail_app, "richieste")
+    ((request_id, status, cooperative_id),) = stored_requests(mail_app, "richieste")
     assert (status, cooperative_id) == ("inviata", cooperatives["girasole"])
     assert "R-" in smtp.last_to(citizen_email)["Subject"]
     desk_mail = smtp.last_to("sportello-girasole@richieste.example.org")
     assert "84 anni" not in desk_mail.get_body().get_content()  # no personal data by e-mail
 
-    desk, desk_email = _signed_in(
+    desk, desk_email = signed_in(
         mail_app,
         host_client,
         "richieste",
@@ -112,7 +75,7 @@ def test_request_lifecycle_with_emails(mail_app, smtp, host_client):
         f"/admin/richieste/{request_id}",
         {"action": "status", "status": "conclusa", "reason": ""},
     )
-    assert _requests(mail_app, "richieste")[0][1] == "conclusa"
+    assert stored_requests(mail_app, "richieste")[0][1] == "conclusa"
     assert "conclusa" in smtp.last_to(citizen_email)["Subject"]
 
     with mail_app.app_context(), tenant_context("richieste"):
@@ -127,11 +90,11 @@ def test_request_lifecycle_with_emails(mail_app, smtp, host_client):
 
 
 def test_other_desks_get_404_and_change_nothing(mail_app, host_client):
-    cooperatives = _district(mail_app, "sportelli")
-    citizen, _email = _signed_in(mail_app, host_client, "sportelli", "citizen")
-    _ask(citizen, "sad", message="Serve aiuto a casa.")
-    ((request_id, _status, _coop),) = _requests(mail_app, "sportelli")
-    other, _ = _signed_in(
+    cooperatives = build_district(mail_app, "sportelli")
+    citizen, _email = signed_in(mail_app, host_client, "sportelli", "citizen")
+    ask(citizen, "sad", message="Serve aiuto a casa.")
+    ((request_id, _status, _coop),) = stored_requests(mail_app, "sportelli")
+    other, _ = signed_in(
         mail_app,
         host_client,
         "sportelli",
@@ -145,8 +108,8 @@ def test_other_desks_get_404_and_change_nothing(mail_app, host_client):
         f"/admin/richieste/{request_id}",
         data={"csrf_token": token, "action": "status", "status": "rifiutata", "reason": "no"},
     )
-    assert _requests(mail_app, "sportelli")[0][1] == "inviata"
-    stranger, _ = _signed_in(mail_app, host_client, "sportelli", "citizen")
+    assert stored_requests(mail_app, "sportelli")[0][1] == "inviata"
+    stranger, _ = signed_in(mail_app, host_client, "sportelli", "citizen")
     assert stranger.get(f"/le-mie-richieste/{request_id}").status_code == 404
     with mail_app.app_context(), tenant_context("sportelli"):
         assert (
@@ -160,12 +123,12 @@ def test_other_desks_get_404_and_change_nothing(mail_app, host_client):
 
 
 def test_guests_ask_once_and_are_checked(mail_app, smtp, host_client):
-    _district(mail_app, "ospiti")
+    build_district(mail_app, "ospiti")
     guest = host_client(f"ospiti.{PLATFORM_DOMAIN}", mail_app)
-    refused, _ = _ask(guest, "trasporto", message="Visita il martedì")
+    refused, _ = ask(guest, "trasporto", message="Visita il martedì")
     assert refused.status_code == 400
     assert "telefono" in refused.text.lower() and "privacy" in refused.text.lower()
-    assert _requests(mail_app, "ospiti") == []
+    assert stored_requests(mail_app, "ospiti") == []
     data = {
         "message": "Visita in ospedale martedì",
         "guest_name": "Giulia Neri",
@@ -173,7 +136,7 @@ def test_guests_ask_once_and_are_checked(mail_app, smtp, host_client):
         "guest_email": "giulia@esempio.it",
         "privacy": "y",
     }
-    first, submission = _ask(guest, "trasporto", **data)
+    first, submission = ask(guest, "trasporto", **data)
     assert first.status_code == 302
     again = guest.post(
         "/servizi/trasporto/richiedi",
@@ -184,16 +147,16 @@ def test_guests_ask_once_and_are_checked(mail_app, smtp, host_client):
         },
     )
     assert again.status_code == 302 and again.headers["Location"] == first.headers["Location"]
-    assert len(_requests(mail_app, "ospiti")) == 1
+    assert len(stored_requests(mail_app, "ospiti")) == 1
     assert "R-" in smtp.last_to("giulia@esempio.it")["Subject"]
 
 
 def test_a_form_token_names_only_its_own_senders_request(mail_app, host_client):
     """The token is the client's to send: sent again by someone else, or for another service,
     it never hands over the first request, and everything is checked before it is looked up."""
-    _district(mail_app, "gettoni")
-    citizen, _email = _signed_in(mail_app, host_client, "gettoni", "citizen")
-    first, submission = _ask(citizen, "trasporto", message="Visita martedì")
+    build_district(mail_app, "gettoni")
+    citizen, _email = signed_in(mail_app, host_client, "gettoni", "citizen")
+    first, submission = ask(citizen, "trasporto", message="Visita martedì")
     assert first.status_code == 302
     first_id = int(first.headers["Location"].split("/")[3])
 
@@ -225,14 +188,14 @@ def test_a_form_token_names_only_its_own_senders_request(mail_app, host_client):
     )
     assert elsewhere.status_code in (302, 400)
     assert elsewhere.headers.get("Location") != first.headers["Location"]
-    rows = _requests(mail_app, "gettoni")
+    rows = stored_requests(mail_app, "gettoni")
     assert len({row[0] for row in rows}) == len(rows) and first_id in {row[0] for row in rows}
 
 
 def test_the_confirmation_page_needs_the_whole_key(mail_app, host_client):
-    _district(mail_app, "conferme")
+    build_district(mail_app, "conferme")
     guest = host_client(f"conferme.{PLATFORM_DOMAIN}", mail_app)
-    sent, _submission = _ask(
+    sent, _submission = ask(
         guest,
         "trasporto",
         message="Visita",
@@ -250,14 +213,14 @@ def test_the_confirmation_page_needs_the_whole_key(mail_app, host_client):
 
 
 def test_guest_requests_are_rate_limited(mail_app, host_client):
-    _district(mail_app, "limiti")
+    build_district(mail_app, "limiti")
     guest = host_client(f"limiti.{PLATFORM_DOMAIN}", mail_app)
-    statuses = [_ask(guest, "trasporto", message="x")[0].status_code for _ in range(6)]
+    statuses = [ask(guest, "trasporto", message="x")[0].status_code for _ in range(6)]
     assert statuses[:5] == [400] * 5 and statuses[5] == 429
 
 
 def test_requests_off_on_a_tenant(mail_app, host_client):
-    _district(mail_app, "senza-richieste")
+    build_district(mail_app, "senza-richieste")
     with mail_app.app_context():
         enablement.set_plugin("senza-richieste", "requests", ACTOR, enabled=False)
     client = host_client(f"senza-richieste.{PLATFORM_DOMAIN}", mail_app)
@@ -266,11 +229,11 @@ def test_requests_off_on_a_tenant(mail_app, host_client):
 
 
 def test_inbox_filters(mail_app, host_client):
-    cooperatives = _district(mail_app, "filtri")
-    citizen, _email = _signed_in(mail_app, host_client, "filtri", "citizen")
-    _ask(citizen, "sad", message="Aiuto a casa")
-    _ask(citizen, "babysitter", message="Serve una baby-sitter")
-    desk, _ = _signed_in(
+    cooperatives = build_district(mail_app, "filtri")
+    citizen, _email = signed_in(mail_app, host_client, "filtri", "citizen")
+    ask(citizen, "sad", message="Aiuto a casa")
+    ask(citizen, "babysitter", message="Serve una baby-sitter")
+    desk, _ = signed_in(
         mail_app,
         host_client,
         "filtri",

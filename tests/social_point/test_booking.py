@@ -16,7 +16,8 @@ from condiviso.tenancy import tenant_context
 from condiviso.territory.models import Comune
 from plugins.social_point import desks, services
 from plugins.social_point.models import Booking, SocialPoint
-from tests.helpers import comune, make_user, provision
+from tests.districts import comune, provision
+from tests.people import make_user
 
 # A Monday well ahead, and "now" on the Friday before it.
 MONDAY = date.today() + timedelta(days=14 - date.today().weekday())

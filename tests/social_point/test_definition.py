@@ -45,7 +45,7 @@ def test_the_tradate_sample_has_desks_staffed_by_the_sample_operator(app, host_c
 
 
 def test_a_wrong_desk_is_refused_with_its_position(app, tmp_path):
-    from tests.helpers import provision
+    from tests.districts import provision
 
     provision(app, "desks-wrong", "Ambito dei Social Point sbagliati", plugins={"social_point": {}})
     (tmp_path / "desks.toml").write_text(

@@ -12,10 +12,12 @@ from condiviso.tenancy import tenant_context
 from plugins.social_point import desks, services
 from plugins.social_point.models import Booking, Closure, Duty, OpeningHours, SocialPoint
 from tests.accounts.flows import post_form, unique_email
+from tests.clients import HostClient
 from tests.conftest import PLATFORM_DOMAIN
-from tests.helpers import PASSWORD, HostClient, comune, make_user, provision
+from tests.districts import comune, provision
+from tests.hostile import post_hostile
+from tests.people import PASSWORD, make_user
 from tests.social_point.fixtures import desk_open_every_day
-from tests.test_hostile_input import post_hostile
 
 SLUG = "sportelli-ostili"
 BUTTON = object()

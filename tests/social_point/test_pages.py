@@ -17,8 +17,10 @@ from condiviso.tenancy import tenant_context
 from plugins.social_point import notices, services
 from plugins.social_point.models import Booking, Closure, SocialPoint
 from tests.accounts.flows import post_form, unique_email
+from tests.clients import csrf_token
 from tests.conftest import PLATFORM_DOMAIN
-from tests.helpers import PASSWORD, csrf_token, make_user, provision
+from tests.districts import provision
+from tests.people import PASSWORD, make_user
 from tests.social_point.fixtures import desk_open_every_day
 
 SLUG = "sportelli-pagine"

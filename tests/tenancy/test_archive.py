@@ -10,7 +10,7 @@ import zipfile
 from condiviso.tenancy.archive import ARCHIVE_FORMAT, offboard_tenant
 from tests.care_plans.fixtures import NEEDS, build_district, record_intake, start_plan
 from tests.conftest import start_app
-from tests.helpers import ACTOR
+from tests.districts import ACTOR
 
 DECRYPTED = {"care_plans_intake": ["needs", "notes"], "care_plans_plan": ["goals", "notes"]}
 

@@ -11,7 +11,7 @@ from condiviso.tenancy import NoTenantBound, current_tenant, tenant_context
 from condiviso.tenancy.models import Tenant
 from condiviso.territory.models import Comune
 from tests.conftest import assert_no_tenant_bound
-from tests.helpers import comune
+from tests.districts import comune
 
 
 def test_tenant_data_without_a_tenant_raises_a_clear_error(app, alpha):

@@ -14,7 +14,7 @@ from condiviso.tenancy import tenant_context
 from condiviso.tenancy.keys import SESSION_TENANT_KEY, derive_key, token_serializer
 from condiviso.territory.models import Comune
 from tests.conftest import PLATFORM_DOMAIN
-from tests.helpers import comune
+from tests.districts import comune
 
 
 def test_data_written_in_one_tenant_is_invisible_from_the_other(app, host_client, new_tenant):

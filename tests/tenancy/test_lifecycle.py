@@ -18,7 +18,7 @@ from condiviso.tenancy.databases import database_exists, tenant_directory
 from condiviso.tenancy.models import RegistryAudit, Tenant
 from condiviso.territory.models import Comune
 from tests.conftest import PLATFORM_DOMAIN, start_app
-from tests.helpers import ACTOR, comune
+from tests.districts import ACTOR, comune
 
 
 def _count_comuni(app, slug):

@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import textwrap
 import uuid
 from pathlib import Path
 
@@ -22,52 +21,10 @@ from condiviso.tenancy.databases import database_exists
 from condiviso.tenancy.models import RegistryAudit, Tenant, TenantDomain, TenantPlugin
 from condiviso.territory.models import Comune
 from tests.conftest import PLATFORM_DOMAIN
-from tests.helpers import ACTOR
+from tests.districts import ACTOR
+from tests.tenancy.definitions import write_definition
 
 REPOSITORY = Path(__file__).resolve().parents[2]
-
-
-def write_definition(directory: Path, slug: str, extra: str = "", logo: bool = True) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
-    if logo:
-        (directory / "logo.svg").write_text(
-            '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 8 8"><rect width="8" '
-            'height="8" fill="#0b5d8f"/></svg>'
-        )
-    (directory / "tenant.toml").write_text(
-        textwrap.dedent(f"""
-        slug = "{slug}"
-        display_name = "Ambito di prova {slug}"
-        plan = "standard"
-        sample = true
-
-        [[domains]]
-        hostname = "{slug}.welfare.example"
-        verified = true
-        primary = true
-
-        [[comuni]]
-        istat = "012127"
-        name = "Tradate"
-        cadastral = "L319"
-        cap = "21049"
-        population = 17729
-        lead = true
-
-        [[comuni]]
-        istat = "012044"
-        name = "Castelseprio"
-
-        [plugins.branding]
-        enabled = true
-        {'logo = "logo.svg"' if logo else ""}
-
-        [plugins.branding.settings]
-        primary_color = "#0b5d8f"
-        {extra}
-    """)
-    )
-    return directory
 
 
 def _counts(app, slug):

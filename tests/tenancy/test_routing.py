@@ -5,7 +5,7 @@ from __future__ import annotations
 from condiviso.errors import InvalidInput
 from condiviso.tenancy import domains
 from tests.conftest import PLATFORM_DOMAIN, build_app
-from tests.helpers import ACTOR, provision
+from tests.districts import ACTOR, provision
 
 
 def test_apex_host_is_the_platform_site(host_client, alpha):

@@ -13,7 +13,7 @@ from condiviso.tenancy import get_runtime, lifecycle, registry
 from condiviso.tenancy.models import RegistryAudit, RegistryState
 from condiviso.tenancy.snapshot import RegistryCache, RegistrySnapshot, RegistryUnavailable
 from tests.conftest import PLATFORM_DOMAIN, build_app, start_app
-from tests.helpers import ACTOR
+from tests.districts import ACTOR
 
 
 def test_host_lookup_does_not_query_the_platform_database(app, host_client, alpha):
