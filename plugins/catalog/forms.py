@@ -16,7 +16,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from condiviso.plugin_api import NO_CONTROL_CHARACTERS, NO_CONTROL_CHARACTERS_IN_TEXT
+from condiviso.plugin_api import NO_CONTROL_CHARACTERS, NO_CONTROL_CHARACTERS_IN_TEXT, whole_number
 
 PROVIDER_TYPES = [
     ("public", _l("Servizio pubblico del comune")),
@@ -146,3 +146,24 @@ class PhotoForm(FlaskForm):
     def validate_photo(self, field: FileField) -> None:
         if not self.remove.data and not (field.data and field.data.filename):
             raise ValidationError(_l("Scegli il file della foto."))
+
+
+def _choice(allowed: set[str]):
+    """A filter keeping a value only when it is one of `allowed`."""
+    return lambda value: value if value in allowed else None
+
+
+class SearchForm(FlaskForm):
+    """The catalog search, from the address (`?q=…&comune=…&categoria=…`): a value that is not
+    one of a filter's is no filter, never an error."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(filters=[lambda value: (value or "")[:200]])
+    comune = StringField(filters=[whole_number])
+    categoria = StringField(filters=[whole_number])
+    tipo = StringField(filters=[_choice({value for value, _label in PROVIDER_TYPES})])
+    gratuito = StringField(filters=[lambda value: value == "1"])
+    modalita = StringField(filters=[_choice({value for value, _label in DELIVERIES})])
+    pagina = StringField(filters=[lambda value: max(1, min(whole_number(value) or 1, 1000))])

@@ -4,7 +4,6 @@ section with the search box and the categories."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
-from flask_login import current_user
 from markupsafe import Markup
 
 from condiviso.plugin_api import (
@@ -13,43 +12,39 @@ from condiviso.plugin_api import (
     comuni_choices,
     current_tenant,
     serve_content,
+    signed_in_user,
     tenant_hook,
-    whole_number,
 )
 from plugins.catalog import finding, services
-from plugins.catalog.forms import DELIVERIES, PRICE_KINDS, PROVIDER_TYPES
+from plugins.catalog.forms import DELIVERIES, PRICE_KINDS, PROVIDER_TYPES, SearchForm
 from plugins.cooperatives import services as network
 
 blueprint = Blueprint("catalog", __name__, template_folder="templates")
 PER_PAGE = 20
 
 
-def _int_arg(name: str) -> int | None:
-    return whole_number(request.args.get(name, ""))
-
-
-def _filters() -> finding.Filters:
-    """The search as the URL says it; the signed-in citizen's comune when none is chosen."""
-    comune_id = _int_arg("comune")
-    if "comune" not in request.args and current_user.is_authenticated:
-        comune_id = getattr(current_user, "comune_id", None)
-    provider = request.args.get("tipo")
-    delivery = request.args.get("modalita")
+def _filters(form: SearchForm) -> finding.Filters:
+    """The search as the address says it; the signed-in citizen's comune when none is chosen."""
+    comune_id = form.comune.data
+    user = signed_in_user()
+    if "comune" not in request.args and user is not None:
+        comune_id = getattr(user, "comune_id", None)
     return finding.Filters(
-        query=request.args.get("q", "")[:200],
+        query=form.q.data,
         comune_id=comune_id,
-        category_id=_int_arg("categoria"),
-        provider_type=provider if provider in {v for v, _l in PROVIDER_TYPES} else None,
-        free_only=request.args.get("gratuito") == "1",
-        delivery=delivery if delivery in {v for v, _l in DELIVERIES} else None,
+        category_id=form.categoria.data,
+        provider_type=form.tipo.data,
+        free_only=form.gratuito.data,
+        delivery=form.modalita.data,
     )
 
 
 @blueprint.get("/servizi")
 @allow(Audience.EVERYONE)
 def search():
-    filters = _filters()
-    page = max(1, min(_int_arg("pagina") or 1, 1000))
+    form = SearchForm(request.args)
+    filters = _filters(form)
+    page = form.pagina.data
     results, total = finding.find_services(filters, page, PER_PAGE)
 
     return render_template(

@@ -17,14 +17,13 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAre
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Regexp, StopValidation
 
-from condiviso.plugin_api import PHONE_NUMBER, FreeText, trimmed
+from condiviso.plugin_api import PHONE_NUMBER, FreeText, trimmed, whole_number
 from plugins.requests.models import Status
 from plugins.requests.services import GuestContact, InboxFilters, RequestInput
 
 # The token a request form carries, which makes sending it twice make one request.
 SUBMISSION_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-COUNT = re.compile(r"[0-9]{1,9}")
 LAST_PAGE = 10000
 
 
@@ -194,14 +193,6 @@ class DeskForm(FlaskForm):
 # -- the inbox -------------------------------------------------------------------------------------
 
 
-def _count(value: Any) -> int | None:
-    """A whole number written with the digits 0-9 only, fewer than ten of them; None for
-    anything else (a superscript two is a digit to `str.isdigit`, not to `int`)."""
-    if isinstance(value, str) and COUNT.fullmatch(value):
-        return int(value)
-    return None
-
-
 def _status(value: Any) -> str | None:
     return value if value in {status.value for status in Status} else None
 
@@ -211,7 +202,7 @@ def _words(value: Any) -> str | None:
 
 
 def _page(value: Any) -> int:
-    return max(1, min(_count(value) or 1, LAST_PAGE))
+    return max(1, min(whole_number(value) or 1, LAST_PAGE))
 
 
 class InboxForm(FlaskForm):
@@ -222,9 +213,9 @@ class InboxForm(FlaskForm):
         csrf = False
 
     status = StringField(name="stato", filters=[_status])
-    service_id = StringField(name="servizio", filters=[_count])
-    comune_id = StringField(name="comune", filters=[_count])
-    older_than_days = StringField(name="giorni", filters=[_count])
+    service_id = StringField(name="servizio", filters=[whole_number])
+    comune_id = StringField(name="comune", filters=[whole_number])
+    older_than_days = StringField(name="giorni", filters=[whole_number])
     service_words = StringField(name="titolo", filters=[_words])
     page = StringField(name="pagina", filters=[_page])
 
