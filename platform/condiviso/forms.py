@@ -171,12 +171,16 @@ def run_form(form: FlaskForm, change: Callable[[], Any], error_field: str | None
     """Run `change` for a valid submission of `form` and commit what it did.
 
     A refusal rolls back what it started and is shown on the form: an `InvalidInput` on the
-    fields it names, any other (`Conflict`, `NotFound`, …) on `error_field` or at the top."""
+    fields it names, any other (`Conflict`, `NotFound`, …) on `error_field` or at the top. An
+    error that is no refusal of the input (a 5xx, such as a suspended district) goes on to its
+    own page."""
     if not form.validate_on_submit():
         return Outcome(False, status=invalid(form))
     try:
         result = change()
     except CondivisoError as error:
+        if error.status >= 500:  # not a refusal of the input (a suspended district): its page
+            raise
         db.session.rollback()
         if isinstance(error, InvalidInput):
             attach_errors(form, error)

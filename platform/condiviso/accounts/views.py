@@ -23,7 +23,7 @@ from condiviso.accounts.phones import display_phone, is_email
 from condiviso.accounts.roles import Audience, allow, role_label
 from condiviso.accounts.throttle import SignInThrottle
 from condiviso.errors import CondivisoError, InvalidInput
-from condiviso.forms import ConfirmForm, attach_errors, invalid, select_choices
+from condiviso.forms import ConfirmForm, attach_errors, invalid, run_form, select_choices
 from condiviso.i18n import LOCALE_SESSION_KEY
 from condiviso.ratelimit import enforce, limited, per_site_and_email
 from condiviso.territory.services import comuni_choices
@@ -47,22 +47,23 @@ def _sign_in(user) -> None:
 def register():
     form = RegistrationForm()
     form.comune_id.choices = _comune_choices(_("Scegli il tuo comune"))
+
     if form.validate_on_submit():
-        try:
-            # Per address, whether registered or not: the owner of an address gets at most
-            # a few e-mails an hour from this form, and the limit tells nothing.
-            enforce("3/hour", per_site_and_email(form.email.data), "register-email")
-            registration.register_citizen(
+        # Per address, whether registered or not: the owner of an address gets at most a few
+        # e-mails an hour from this form, and the limit tells nothing (a refusal is a 429).
+        enforce("3/hour", per_site_and_email(form.email.data), "register-email")
+        outcome = run_form(
+            form,
+            lambda: registration.register_citizen(
                 full_name=form.full_name.data,
                 email=form.email.data,
                 comune_id=form.comune_id.data,
                 codice_fiscale=form.codice_fiscale.data,
                 privacy_accepted=form.privacy.data,
                 locale=session.get(LOCALE_SESSION_KEY) or "it",
-            )
-        except InvalidInput as error:
-            attach_errors(form, error)
-        else:
+            ),
+        )
+        if outcome.done:
             return render_template("accounts/check_inbox.html", email=form.email.data)
     return render_template("accounts/register.html", form=form), invalid(form)
 
@@ -88,20 +89,17 @@ def verify_email(token: str):
             return redirect(url_for("accounts.account"))
         return redirect(url_for("accounts.login"))
     form = ResetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            user = registration.confirm_address(token, form.password.data)
-        except InvalidInput as error:
-            attach_errors(form, error)
-        else:
-            logout_user()
-            _sign_in(user)
-            flash(
-                _("Indirizzo confermato, %(name)s: il tuo account è pronto.", name=user.full_name),
-                "success",
-            )
-            known = SignInThrottle("login", lookup.username_key(user.username))
-            return known.remember(redirect(url_for("accounts.account")))
+    outcome = run_form(form, lambda: registration.confirm_address(token, form.password.data))
+    if outcome.done:
+        user = outcome.result
+        logout_user()
+        _sign_in(user)
+        flash(
+            _("Indirizzo confermato, %(name)s: il tuo account è pronto.", name=user.full_name),
+            "success",
+        )
+        known = SignInThrottle("login", lookup.username_key(user.username))
+        return known.remember(redirect(url_for("accounts.account")))
     return render_template("accounts/confirm_address.html", form=form, email=link.address), invalid(
         form
     )
@@ -195,17 +193,14 @@ def reset_password(token: str):
             forgot=True,
         ), 400
     form = ResetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            user = sign_in.reset_password(token, form.password.data)
-        except InvalidInput as error:
-            attach_errors(form, error)
-        else:
-            logout_user()
-            flash(_("Password cambiata. Ora puoi accedere con la nuova password."), "success")
-            # Whoever holds the link owns the account: this browser is known to it now.
-            known = SignInThrottle("login", lookup.username_key(user.username))
-            return known.remember(redirect(url_for("accounts.login")))
+    outcome = run_form(form, lambda: sign_in.reset_password(token, form.password.data))
+    if outcome.done:
+        user = outcome.result
+        logout_user()
+        flash(_("Password cambiata. Ora puoi accedere con la nuova password."), "success")
+        # Whoever holds the link owns the account: this browser is known to it now.
+        known = SignInThrottle("login", lookup.username_key(user.username))
+        return known.remember(redirect(url_for("accounts.login")))
     return render_template("accounts/reset_password.html", form=form), invalid(form)
 
 
@@ -215,30 +210,30 @@ def account():
     user = current_user._get_current_object()
     form = ProfileForm(obj=user)
     form.comune_id.choices = _comune_choices(_("Nessun comune"))
-    if form.validate_on_submit():
-        try:
-            confirmation = profile.update_profile(
-                user,
-                form.full_name.data,
-                form.comune_id.data,
-                form.codice_fiscale.data,
-                form.locale.data,
-                form.email.data,
+    outcome = run_form(
+        form,
+        lambda: profile.update_profile(
+            user,
+            form.full_name.data,
+            form.comune_id.data,
+            form.codice_fiscale.data,
+            form.locale.data,
+            form.email.data,
+        ),
+    )
+    if outcome.done:
+        confirmation = outcome.result
+        session[LOCALE_SESSION_KEY] = user.locale
+        flash(_("Dati salvati."), "success")
+        if confirmation:
+            flash(
+                _(
+                    "Per usare il nuovo indirizzo apri il collegamento che ti abbiamo "
+                    "inviato: fino ad allora resta valido quello attuale."
+                ),
+                "info",
             )
-        except InvalidInput as error:
-            attach_errors(form, error)
-        else:
-            session[LOCALE_SESSION_KEY] = user.locale
-            flash(_("Dati salvati."), "success")
-            if confirmation:
-                flash(
-                    _(
-                        "Per usare il nuovo indirizzo apri il collegamento che ti abbiamo "
-                        "inviato: fino ad allora resta valido quello attuale."
-                    ),
-                    "info",
-                )
-            return redirect(url_for("accounts.account"))
+        return redirect(url_for("accounts.account"))
     roles = [role_label(role) for role in sorted(user.roles)]
     return render_template(
         "accounts/account.html",
@@ -255,15 +250,13 @@ def account():
 def change_password():
     user = current_user._get_current_object()
     form = ChangePasswordForm(prefix="pw")
-    if form.validate_on_submit():
-        try:
-            sign_in.change_password(user, form.current_password.data, form.password.data)
-        except InvalidInput as error:
-            attach_errors(form, error)
-        else:
-            _sign_in(user)  # the session version moved: keep this browser signed in
-            flash(_("Password cambiata. Le altre sessioni aperte sono state chiuse."), "success")
-            return redirect(url_for("accounts.account"))
+    changed = run_form(
+        form, lambda: sign_in.change_password(user, form.current_password.data, form.password.data)
+    )
+    if changed.done:
+        _sign_in(user)  # the session version moved: keep this browser signed in
+        flash(_("Password cambiata. Le altre sessioni aperte sono state chiuse."), "success")
+        return redirect(url_for("accounts.account"))
     profile_form = ProfileForm(obj=user)
     profile_form.comune_id.choices = _comune_choices(_("Nessun comune"))
     roles = [role_label(role) for role in sorted(user.roles)]
@@ -281,19 +274,16 @@ def change_password():
 @limited("10/minute", scope="delete-account")
 def delete_account():
     form = DeleteAccountForm()
-    if form.validate_on_submit():
-        try:
-            erasure.delete_account(current_user._get_current_object(), form.password.data)
-        except InvalidInput as error:
-            attach_errors(form, error)
-        else:
-            logout_user()
-            session.clear()
-            return render_template(
-                "accounts/message.html",
-                title=_("Account eliminato"),
-                message=_("I tuoi dati personali sono stati cancellati."),
-            )
+    if run_form(
+        form, lambda: erasure.delete_account(current_user._get_current_object(), form.password.data)
+    ).done:
+        logout_user()
+        session.clear()
+        return render_template(
+            "accounts/message.html",
+            title=_("Account eliminato"),
+            message=_("I tuoi dati personali sono stati cancellati."),
+        )
     return render_template("accounts/delete_account.html", form=form), invalid(form)
 
 
