@@ -56,16 +56,20 @@ def trimmed(value: Any) -> str | None:
 class FreeText:
     """WTForms validator of a field filtered by `trimmed`: free text of at most `max_length`
     characters without control characters (line breaks and tabs are text), as `clean_text`
-    checks it and with its messages; `message` says otherwise what is wrong with a long one."""
+    checks it and with its messages. `message` says otherwise what is wrong with a long one;
+    `missing`, when given, makes it required and says what is missing."""
 
-    def __init__(self, max_length: int, required: bool = False, message: Any = None) -> None:
+    def __init__(
+        self, max_length: int, required: bool = False, message: Any = None, missing: Any = None
+    ) -> None:
         self.max_length = max_length
-        self.required = required
+        self.required = required or missing is not None
         self.message = message
+        self.missing = missing
 
     def __call__(self, form: FlaskForm, field: Any) -> None:
         if not field.data:
-            raise StopValidation(str(REQUIRED) if self.required else None)
+            raise StopValidation(str(self.missing or REQUIRED) if self.required else None)
         if not isinstance(field.data, str) or not is_free_text(field.data, self.max_length):
             message = self.message or too_long_or_controlled(self.max_length)
             raise StopValidation(str(message))

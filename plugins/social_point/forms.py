@@ -38,42 +38,15 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from condiviso.plugin_api import CONTROL_CHARACTERS, PHONE_NUMBER, DayField
+from condiviso.plugin_api import PHONE_NUMBER, DayField, FreeText, trimmed
 from plugins.social_point import desks, services
 from plugins.social_point.models import Mode, SocialPoint
 from plugins.social_point.notices import mode_label
 
 OPENINGS_PER_DAY = 2  # a morning and an afternoon
 
-REQUIRED = _l("Campo obbligatorio.")
-
 
 # -- checks ----------------------------------------------------------------------------------------
-
-
-class Text:
-    """Free text of at most `most` characters, trimmed, without control characters (line breaks
-    and tabs aside); `message` for text that breaks this, `missing` (when it is required) for
-    no text. An optional field left empty is not checked further."""
-
-    def __init__(self, most: int, message: Any, missing: Any = None) -> None:
-        self.most, self.message, self.missing = most, message, missing
-
-    def __call__(self, form: FlaskForm, field: Any) -> None:
-        value = field.data.strip() if isinstance(field.data, str) else ""
-        if not value:
-            raise StopValidation(self.missing)
-        if len(value) > self.most or CONTROL_CHARACTERS.search(value):
-            raise StopValidation(self.message)
-
-
-def _free_text(most: int, required: bool = False) -> Text:
-    """The check the services make of free text (`clean_text`), with their words."""
-    return Text(
-        most,
-        _l("Al massimo %(n)d caratteri, senza caratteri di controllo.", n=most),
-        REQUIRED if required else None,
-    )
 
 
 class Telephone:
@@ -110,10 +83,6 @@ class WholeNumberField(StringField):
             self.data = int(text) if re.fullmatch(r"[0-9]{1,9}", text) else None
 
 
-def _trimmed(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
-
-
 def _contact(value: Any) -> Any:
     """A citizen's e-mail or telephone as staff type it, trimmed to what an address can be."""
     return value.strip()[:254] if isinstance(value, str) else value
@@ -132,7 +101,9 @@ class BookingForm(FlaskForm):
 
     slot = HiddenField(name="orario")
     mode = RadioField(validate_choice=False)
-    topic = TextAreaField(validators=[Text(500, _l("Al massimo 500 caratteri."))])
+    topic = TextAreaField(
+        filters=[trimmed], validators=[FreeText(500, message=_l("Al massimo 500 caratteri."))]
+    )
 
     def validate_mode(self, field: RadioField) -> None:
         if field.data not in {value for value, _label in field.choices or ()}:
@@ -144,7 +115,10 @@ class BookingForm(FlaskForm):
 
 
 def _guest_name() -> StringField:
-    return StringField(validators=[ForAGuest(), Text(120, GUEST_NAME, GUEST_NAME)])
+    return StringField(
+        filters=[trimmed],
+        validators=[ForAGuest(), FreeText(120, message=GUEST_NAME, missing=GUEST_NAME)],
+    )
 
 
 def _guest_phone() -> TelField:
@@ -214,11 +188,12 @@ class WalkInForm(FlaskForm):
     """Someone came to the desk without an appointment: their name, and if they like, a
     telephone and what they need."""
 
-    name = StringField(validators=[_free_text(120, required=True)])
+    name = StringField(filters=[trimmed], validators=[FreeText(120, required=True)])
     phone = TelField(
-        validators=[_free_text(30), Telephone(_l("Scrivi un numero di telefono valido."))]
+        filters=[trimmed],
+        validators=[FreeText(30), Telephone(_l("Scrivi un numero di telefono valido."))],
     )
-    topic = StringField(validators=[_free_text(500)])
+    topic = StringField(filters=[trimmed], validators=[FreeText(500)])
 
 
 MARKS = ("attended", "no_show", "cancel")
@@ -268,17 +243,18 @@ class DeskForm(FlaskForm):
     duty as `duty=operator:weekday`) are the district's, set on the form before it is
     validated; the opening hours are checked as the services check them (`desks.clean_hours`)."""
 
-    name = StringField(validators=[_free_text(120, required=True)])
+    name = StringField(filters=[trimmed], validators=[FreeText(120, required=True)])
     comune_id = WholeNumberField()
-    address = StringField(validators=[_free_text(200, required=True)])
+    address = StringField(filters=[trimmed], validators=[FreeText(200, required=True)])
     phone = TelField(
-        validators=[_free_text(30), Telephone(_l("Scrivi un numero di telefono valido."))]
+        filters=[trimmed],
+        validators=[FreeText(30), Telephone(_l("Scrivi un numero di telefono valido."))],
     )
     email = EmailField(
-        filters=[_trimmed],
-        validators=[_free_text(254), Email(_l("Indirizzo e-mail non valido."))],
+        filters=[trimmed],
+        validators=[FreeText(254), Email(_l("Indirizzo e-mail non valido."))],
     )
-    accessibility_notes = TextAreaField(validators=[_free_text(500)])
+    accessibility_notes = TextAreaField(filters=[trimmed], validators=[FreeText(500)])
     step_free = BooleanField()
     parking = BooleanField()
     active = BooleanField()
@@ -389,7 +365,9 @@ class ClosureForm(FlaskForm):
     """A day the desk stays closed, and why."""
 
     day = DayField(validators=[DataRequired(_l("Scegli un giorno valido."))])
-    reason = StringField(validators=[Text(200, REASON, REASON)])
+    reason = StringField(
+        filters=[trimmed], validators=[FreeText(200, message=REASON, missing=REASON)]
+    )
 
 
 def closure_form(submitted: bool = True) -> ClosureForm:
