@@ -13,12 +13,23 @@ from tests.cooperatives.conftest import COMUNI, IVA_A, comune_ids, inside
 from tests.districts import provision
 from tests.people import PASSWORD, make_user
 
+# The column headings that take more than one line (a phone once broke them letter by letter).
+BROKEN_HEADINGS = """() => [...document.querySelectorAll('main thead th')]
+  .filter(th => {
+    const style = getComputedStyle(th);
+    const padding = parseFloat(style.paddingTop) + parseFloat(style.paddingBottom);
+    return th.textContent.trim()
+      && th.getBoundingClientRect().height > 1.6 * parseFloat(style.lineHeight) + padding;
+  })
+  .map(th => th.textContent.trim())"""
+
 
 def _check(page, a11y, phone: bool) -> None:
     a11y.check(page)
     if phone:
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px at 360px"
+        assert page.evaluate(BROKEN_HEADINGS) == [], f"{page.url}: headings broken at 360px"
 
 
 def test_the_admin_pages_are_accessible(page, viewport, live, mail_app, a11y):
