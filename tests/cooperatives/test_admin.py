@@ -326,7 +326,7 @@ def test_every_page_passes_the_markup_checks(app, district, admin):
         response = admin.get(path)
         assert response.status_code == 200, path
         assert accessibility_problems(response.text) == [], path
-        assert "<table" not in response.text or "<caption>" in response.text, path
+        assert "<table" not in response.text or "<caption" in response.text, path
     for path in pages[1::3] + pages[2::3]:
         refused = post_form(admin, path, {"legal_name": "", "name": "", "valid_from": ""})
         assert refused.status_code == 400, path
