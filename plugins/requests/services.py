@@ -10,28 +10,22 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from condiviso.plugin_api import (
-    Comune,
     Conflict,
-    EnumLabels,
     InvalidInput,
     NotFound,
     Role,
-    current_tenant,
     current_version,
     db,
     district_key,
     record_access,
-    send_mail,
-    tenant_url,
     utcnow,
 )
 from plugins.catalog.models import ProviderType, Service
-from plugins.cooperatives.models import Cooperative
 from plugins.requests.models import OPEN, TRANSITIONS, Request, RequestEvent, RequestMessage, Status
+from plugins.requests.notices import status_label, tell_citizen, tell_desk
 
 RECORD = "requests.request"
 
@@ -134,8 +128,8 @@ def create_request(
         )
     )
     db.session.commit()
-    _tell_citizen(request, "request_received")
-    _tell_desk(request)
+    tell_citizen(request, "request_received")
+    tell_desk(request)
     return request
 
 
@@ -295,7 +289,7 @@ def _move(request: Request, target: Status, user, note: str | None) -> None:
         )
     )
     db.session.commit()
-    _tell_citizen(request, "request_status")
+    tell_citizen(request, "request_status")
 
 
 def add_message(request: Request, user, body: str, from_staff: bool) -> RequestMessage:
@@ -320,68 +314,10 @@ def add_message(request: Request, user, body: str, from_staff: bool) -> RequestM
         )
     db.session.commit()
     if from_staff:
-        _tell_citizen(request, "request_message")
+        tell_citizen(request, "request_message")
     else:
-        _tell_desk(request, message)
+        tell_desk(request, message)
     return message
-
-
-# -- telling people ------------------------------------------------------------------------------
-
-
-status_label = EnumLabels(
-    {
-        Status.SENT: _l("inviata"),
-        Status.TAKEN: _l("presa in carico"),
-        Status.IN_PROGRESS: _l("in corso"),
-        Status.CLOSED: _l("conclusa"),
-        Status.CANCELLED: _l("annullata"),
-        Status.REFUSED: _l("rifiutata"),
-    }
-)
-
-
-def _tell_citizen(request: Request, template: str) -> None:
-    address = request.contact_email
-    if not address:
-        return
-    locale = request.requester.locale if request.requester is not None else "it"
-    url = (
-        tenant_url(current_tenant(), f"/le-mie-richieste/{request.id}")
-        if request.requester is not None
-        else None
-    )
-    send_mail(
-        current_tenant(),
-        address,
-        template,
-        locale,
-        request=request,
-        url=url,
-        status=status_label(request.status),
-    )
-
-
-def desk_address(request: Request) -> str | None:
-    if request.cooperative_id is not None:
-        cooperative = db.session.get(Cooperative, request.cooperative_id)
-        return cooperative.email if cooperative is not None else None
-    comune = db.session.get(Comune, request.comune_id) if request.comune_id else None
-    return comune.contact_email if comune is not None else None
-
-
-def _tell_desk(request: Request, message: RequestMessage | None = None) -> None:
-    address = desk_address(request)
-    if address:
-        send_mail(
-            current_tenant(),
-            address,
-            "request_for_desk",
-            "it",
-            request=request,
-            message=message,
-            url=tenant_url(current_tenant(), f"/admin/richieste/{request.id}"),
-        )
 
 
 # -- erasure ---------------------------------------------------------------------------------------

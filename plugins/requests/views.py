@@ -20,6 +20,7 @@ from condiviso.plugin_api import (
 from plugins.catalog.finding import published_service
 from plugins.requests import forms, services
 from plugins.requests.models import TRANSITIONS, Status
+from plugins.requests.notices import status_label
 
 blueprint = Blueprint("requests", __name__, template_folder="templates")
 DESKS = (Role.DISTRICT_ADMIN, Role.COOPERATIVE_STAFF, Role.COMUNE_STAFF)
@@ -73,7 +74,7 @@ def mine():
     return render_template(
         "requests/mine.html",
         items=services.my_requests(signed_in_user()),
-        label=services.status_label,
+        label=status_label,
     )
 
 
@@ -102,7 +103,7 @@ def my_request(request_id: int):
         item=item,
         form=form,
         errors=shown_errors(form),
-        label=services.status_label,
+        label=status_label,
         cancellable=Status.CANCELLED in TRANSITIONS[Status(item.status)],
     ), _refused(outcome.status)
 
@@ -119,9 +120,9 @@ def inbox():
         total=total,
         page=form.page.data,
         filters=filters,
-        statuses=[(s.value, services.status_label(s)) for s in Status],
+        statuses=[(s.value, status_label(s)) for s in Status],
         comuni=comuni_choices(),
-        label=services.status_label,
+        label=status_label,
     )
 
 
@@ -151,7 +152,7 @@ def desk_request(request_id: int):
         )
         return redirect(url_for("requests.desk_request", request_id=item.id))
     moves = [
-        (s.value, services.status_label(s))
+        (s.value, status_label(s))
         for s in TRANSITIONS[Status(item.status)]
         if s is not Status.CANCELLED
     ]
@@ -161,5 +162,5 @@ def desk_request(request_id: int):
         form=form,
         errors=shown_errors(form),
         moves=sorted(moves),
-        label=services.status_label,
+        label=status_label,
     ), _refused(outcome.status)
