@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from condiviso.clock import utcnow
 from condiviso.errors import Conflict, NotFound
 from condiviso.extensions import db
-from condiviso.tenancy.models import TenantDomain
+from condiviso.tenancy.models import Tenant, TenantDomain
 from condiviso.tenancy.registry import commit_change, get_tenant, record_change
 from condiviso.tenancy.validation import validate_custom_domain
 
@@ -48,8 +48,7 @@ def add_domain(
 def verify_domain(slug: str, hostname: str, actor: str) -> bool:
     """Mark a custom domain verified (after checking its DNS points at the platform)."""
     tenant = get_tenant(slug)
-    host = validate_custom_domain(hostname)
-    domain = next((d for d in tenant.domains if d.hostname == host), None)
+    host, domain = _assigned(tenant, hostname)
     if domain is None:
         raise NotFound(_("Il dominio %(host)s non è assegnato a questo distretto.", host=host))
     if domain.verified:
@@ -62,11 +61,16 @@ def verify_domain(slug: str, hostname: str, actor: str) -> bool:
 
 def remove_domain(slug: str, hostname: str, actor: str) -> bool:
     tenant = get_tenant(slug)
-    host = validate_custom_domain(hostname)
-    domain = next((d for d in tenant.domains if d.hostname == host), None)
+    host, domain = _assigned(tenant, hostname)
     if domain is None:
         return False
     tenant.domains.remove(domain)
     record_change(actor, slug, "domain.removed", {"hostname": host})
     commit_change()
     return True
+
+
+def _assigned(tenant: Tenant, hostname: str) -> tuple[str, TenantDomain | None]:
+    """The host name as stored, and the tenant's domain with that name, if it has one."""
+    host = validate_custom_domain(hostname)
+    return host, next((d for d in tenant.domains if d.hostname == host), None)
