@@ -113,8 +113,9 @@ def _change_status(service_id: int, status: str, message: str):
     outcome = run_form(form, lambda: services.set_status(service, status, signed_in_user()))
     if outcome.done:
         flash(message, "success")
-    for text in [] if outcome.done else form.form_errors or [FORM_EXPIRED]:
-        flash(text, "danger")
+    else:
+        for text in form.form_errors or [FORM_EXPIRED]:
+            flash(text, "danger")
     return redirect(url_for("catalog.admin_edit", service_id=service_id))
 
 

@@ -11,6 +11,7 @@ from condiviso.plugin_api import (
     Role,
     allow,
     comuni_choices,
+    invalid,
     limited,
     run_form,
     shown_errors,
@@ -24,12 +25,6 @@ from plugins.requests.notices import status_label
 
 blueprint = Blueprint("requests", __name__, template_folder="templates")
 DESKS = (Role.DISTRICT_ADMIN, Role.COOPERATIVE_STAFF, Role.COMUNE_STAFF)
-
-
-def _refused(status: int) -> int:
-    """A request's pages answer 400 to whatever refused a post, a clash with the request's
-    state too (the page says why); 200 when nothing was sent."""
-    return 200 if status == 200 else 400
 
 
 @blueprint.route("/servizi/<slug>/richiedi", methods=["GET", "POST"])
@@ -105,7 +100,7 @@ def my_request(request_id: int):
         errors=shown_errors(form),
         label=status_label,
         cancellable=Status.CANCELLED in TRANSITIONS[Status(item.status)],
-    ), _refused(outcome.status)
+    ), invalid(form)
 
 
 @blueprint.get("/admin/richieste")
@@ -163,4 +158,4 @@ def desk_request(request_id: int):
         errors=shown_errors(form),
         moves=sorted(moves),
         label=status_label,
-    ), _refused(outcome.status)
+    ), invalid(form)
