@@ -12,7 +12,6 @@ The pages list the problems from `shown_errors` and show what was typed from `sh
 
 from __future__ import annotations
 
-import re
 from datetime import time
 from typing import Any
 
@@ -38,7 +37,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from condiviso.plugin_api import PHONE_NUMBER, DayField, FreeText, trimmed
+from condiviso.plugin_api import PHONE_NUMBER, DayField, FreeText, trimmed, whole_number
 from plugins.social_point import desks, services
 from plugins.social_point.models import Mode, SocialPoint
 from plugins.social_point.notices import mode_label
@@ -79,8 +78,8 @@ class WholeNumberField(StringField):
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         if valuelist:
-            text = valuelist[0].strip() if isinstance(valuelist[0], str) else ""
-            self.data = int(text) if re.fullmatch(r"[0-9]{1,9}", text) else None
+            text = valuelist[0].strip() if isinstance(valuelist[0], str) else None
+            self.data = whole_number(text)
 
 
 def _contact(value: Any) -> Any:
