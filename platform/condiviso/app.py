@@ -26,7 +26,7 @@ from condiviso.ops import logs
 from condiviso.ops.views import blueprint as ops_blueprint
 from condiviso.plugins import InstalledPlugins, discover
 from condiviso.plugins import web as plugin_web
-from condiviso.plugins.installed import check_url_rules
+from condiviso.plugins.installed import PluginError, check_url_rules
 from condiviso.tenancy import SiteKind, current_site, register_site_blueprint
 from condiviso.tenancy import runtime as tenancy_runtime
 from condiviso.territory import hooks as territory_hooks
@@ -122,12 +122,12 @@ def create_app(
     access.init_app(app)
     check_url_rules(app)
 
-    _register_commands(app)
+    _register_commands(app, registry)
     return app
 
 
-def _register_commands(app: Flask) -> None:
-    """The `condiviso` command's groups, on the app's CLI."""
+def _register_commands(app: Flask, registry: InstalledPlugins) -> None:
+    """The `condiviso` command's groups, on the app's CLI: the core's, then the plugins'."""
     from condiviso.accounts.cli import accounts_cli
     from condiviso.console.cli import operator_cli
     from condiviso.districts.cli import db_cli, tenant_cli
@@ -135,5 +135,8 @@ def _register_commands(app: Flask) -> None:
     from condiviso.jobs.cli import jobs_cli
     from condiviso.plugins.cli import plugins_cli
 
-    for group in (tenant_cli, db_cli, plugins_cli, operator_cli, accounts_cli, jobs_cli, keys_cli):
+    core = (tenant_cli, db_cli, plugins_cli, operator_cli, accounts_cli, jobs_cli, keys_cli)
+    for group in (*core, *registry.commands()):
+        if group.name in app.cli.commands:
+            raise PluginError(f"two command groups are named {group.name!r}")
         app.cli.add_command(group)

@@ -509,3 +509,28 @@ def test_hook_condiviso_staff_cooperatives(app, calls):
             assert refused.status_code == 400 and "non ha ancora cooperative" in refused.text
             with app.app_context(), tenant_context(slug):
                 assert db.session.scalar(sa.select(sa.func.count()).select_from(Invitation)) == 0
+
+
+def test_hook_condiviso_commands(app, new_tenant):
+    """A plugin's command group joins the `condiviso` command line (the wallet's `check`), and
+    two groups with one name refuse to start."""
+    from condiviso.plugins import InstalledPlugins
+    from condiviso.plugins.installed import PluginError
+    from tests.plugins.fakes import fake_plugin
+
+    import click
+    from flask import Flask
+
+    from condiviso.app import _register_commands
+
+    tenant = new_tenant(plugins={"wallet": {}})
+    result = app.test_cli_runner().invoke(args=["wallet", "check", "--tenant", tenant.slug])
+    assert result.exit_code == 0, result.output
+    assert "registro in ordine" in result.output
+    clash = click.Group("tenant")
+    installed = InstalledPlugins(
+        [("clash", fake_plugin("fake.clash.plugin", condiviso_commands=[clash]))]
+    )
+    assert installed.commands() == [clash]
+    with pytest.raises(PluginError, match="two command groups"):
+        _register_commands(Flask("clash"), installed)

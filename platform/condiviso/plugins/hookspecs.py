@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    import click
     from flask import Blueprint
     from marshmallow import Schema
 
@@ -60,6 +61,13 @@ def condiviso_migrations() -> str | Path | None:
     The history's first revision must carry the branch label `<plugin name>` and the history
     must have a single head. Its version table is `<plugin name>_alembic_version`.
     """
+
+
+@hookspec
+def condiviso_commands() -> Iterable[click.Command]:
+    """Start-up. Command groups the plugin adds to the `condiviso` command line (e.g.
+    `condiviso wallet check`): click commands, each named after the plugin or its subject.
+    A command works on one district with `tenant_context(slug)`."""
 
 
 @hookspec

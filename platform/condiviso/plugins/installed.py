@@ -35,6 +35,7 @@ STARTUP_HOOKS = frozenset(
         "condiviso_tenant_models",
         "condiviso_migrations",
         "condiviso_settings_schema",
+        "condiviso_commands",
     }
 )
 
@@ -280,6 +281,13 @@ class InstalledPlugins:
             caller = self.pm.subset_hook_caller(name, remove_plugins=disabled)
             self._subset_callers[key] = caller
         return caller
+
+    def commands(self) -> list[Any]:
+        """The command groups every installed plugin adds to the `condiviso` command line."""
+        found = []
+        for loaded in self.plugins.values():
+            found.extend(_own_result(self.pm, "condiviso_commands", loaded.module) or ())
+        return found
 
     def register_blueprints(self, app: Flask) -> None:
         from condiviso.tenancy import SiteKind, register_site_blueprint

@@ -1,0 +1,2 @@
+"""Social vouchers: the comuni's budget lines, vouchers issued to families, deliveries recorded by
+the cooperatives, and the monthly statements the comuni pay."""
