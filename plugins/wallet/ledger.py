@@ -198,3 +198,10 @@ def sums_by_kind(account_ids: Iterable[int]) -> dict[tuple[int, str], int]:
         .group_by(Entry.account_id, Transaction.kind)
     )
     return {(account_id, kind): int(total) for account_id, kind, total in rows}
+
+
+def find_transaction_by_id(transaction_id: int) -> Transaction:
+    found = db.session.get(Transaction, transaction_id)
+    if found is None:
+        raise ValueError(f"no transaction {transaction_id}")
+    return found
