@@ -26,6 +26,7 @@ from condiviso.plugin_api import (
     shown_errors,
     shown_values,
     signed_in_user,
+    tenant_hook,
 )
 from plugins.care_plans import forms, people, requesting, services
 from plugins.care_plans.documents import pdf_filename, plan_pdf
@@ -145,6 +146,7 @@ def _plan_page(plan, status: int = 200, plan_form=None, item_form=None, refusals
     return render_template(
         "care_plans/plan.html",
         plan=plan,
+        item_actions=_item_actions(plan),
         moves=[(s.value, forms.STATUSES[s]) for s in PlanStatus if s in TRANSITIONS[current]],
         items_editable=editable,
         requestable=current in REQUESTABLE,
@@ -159,6 +161,23 @@ def _plan_page(plan, status: int = 200, plan_form=None, item_form=None, refusals
         item_errors=shown_errors(item_form),
         action_errors=list(refusals),
     ), status
+
+
+def _item_actions(plan) -> dict[int, list]:
+    """What other plugins offer on each item of the plan (issue its voucher, say), as far as the
+    person may use it."""
+    tenant, user = current_tenant(), signed_in_user()
+    return {
+        item.id: [
+            entry
+            for result in tenant_hook("condiviso_record_actions", tenant)(
+                tenant=tenant, record_type="care_plans.item", record=item
+            )
+            for entry in (result or ())
+            if entry.visible_to(user)
+        ]
+        for item in plan.items
+    }
 
 
 def _refused(plan, form: FlaskForm, status: int, shown_on: str | None = None):

@@ -115,8 +115,13 @@ def line(user, line_id: int) -> BudgetLine:
 
 
 def create_line(
-    user, comune_id: int | None, year: int, fund_id: int, amount_cents: int,
-    notes: str | None, key: str,
+    user,
+    comune_id: int | None,
+    year: int,
+    fund_id: int,
+    amount_cents: int,
+    notes: str | None,
+    key: str,
 ) -> BudgetLine:
     """A new line with its first allocation. Comune staff open lines for their comuni; the
     district admin also for the district as a whole (`comune_id` None)."""
@@ -168,12 +173,18 @@ def _allocate(user, line: BudgetLine, cents: int, key: str, reason: str) -> Tran
     source = funding_account(line.comune)
     if cents > 0:
         return ledger.post(
-            ALLOCATION, [(source, -cents), (line.account, cents)],
-            key=key, actor=access.actor(user), reason=reason,
+            ALLOCATION,
+            [(source, -cents), (line.account, cents)],
+            key=key,
+            actor=access.actor(user),
+            reason=reason,
         )
     return ledger.post(
-        ALLOCATION_REDUCED, [(line.account, cents), (source, -cents)],
-        key=key, actor=access.actor(user), reason=reason,
+        ALLOCATION_REDUCED,
+        [(line.account, cents), (source, -cents)],
+        key=key,
+        actor=access.actor(user),
+        reason=reason,
         overdrawn=lambda account: _(
             "Non puoi togliere più di quanto è disponibile sulla voce (%(available)s).",
             available=format_cents(account.balance_cents),
@@ -361,4 +372,11 @@ def overcommit_message(account: Account) -> str:
 def refuse_closed_line(line: BudgetLine) -> None:
     """Lines of a fund the district closed take no new vouchers."""
     if not line.fund.active:
-        raise Conflict(_("Il fondo «%(fund)s» è chiuso: non si emettono voucher.", fund=line.fund.name))
+        raise Conflict(
+            _("Il fondo «%(fund)s» è chiuso: non si emettono voucher.", fund=line.fund.name)
+        )
+
+
+def line_movements(line: BudgetLine) -> list[Entry]:
+    """Every entry on the line's account, oldest first."""
+    return ledger.entries_of([line.account_id])

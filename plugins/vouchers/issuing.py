@@ -124,7 +124,10 @@ def _check(user, clean: VoucherInput) -> tuple[BudgetLine, User, list[Category],
     )
     if beneficiary is None:
         errors["beneficiary"] = [
-            _("Nessun cittadino registrato con questi dati: registralo prima, anche allo sportello.")
+            _(
+                "Nessun cittadino registrato con questi dati: registralo prima, "
+                "anche allo sportello."
+            )
         ]
     categories = [
         c for c in (db.session.get(Category, i) for i in clean.category_ids if access.is_id(i)) if c
@@ -145,9 +148,7 @@ def _check(user, clean: VoucherInput) -> tuple[BudgetLine, User, list[Category],
         errors["valid_to"] = [_("La scadenza è già passata.")]
     elif (clean.valid_to - clean.valid_from).days > LONGEST_VALIDITY_DAYS:
         errors["valid_to"] = [_("Un voucher vale al massimo tre anni.")]
-    if line is not None and not (
-        line.year - 1 <= clean.valid_from.year <= line.year + 1
-    ):
+    if line is not None and not (line.year - 1 <= clean.valid_from.year <= line.year + 1):
         errors["valid_from"] = [
             _("La validità comincia nell'anno della voce di bilancio (%(year)d).", year=line.year)
         ]
@@ -219,7 +220,9 @@ def _voucher_of(transaction) -> Voucher:
     account_ids = {e.account_id for e in transaction.entries}
     voucher = db.session.scalar(sa.select(Voucher).where(Voucher.account_id.in_(account_ids)))
     if voucher is None or transaction.kind != budgets.ISSUE:
-        raise InvalidInput({"_schema": [_("Il modulo non è valido: ricarica la pagina e riprova.")]})
+        raise InvalidInput(
+            {"_schema": [_("Il modulo non è valido: ricarica la pagina e riprova.")]}
+        )
     return voucher
 
 
@@ -245,9 +248,7 @@ def staff_voucher(user, voucher_id: int, purpose: str = "read") -> Voucher:
     voucher = db.session.get(Voucher, voucher_id) if access.is_id(voucher_id) else None
     if voucher is None or user is None:
         raise access.not_found()
-    if not (
-        access.may_manage_line(user, voucher.line) or user.has_role(Role.OPERATOR)
-    ):
+    if not (access.may_manage_line(user, voucher.line) or user.has_role(Role.OPERATOR)):
         raise access.not_found()
     access.check_writable()  # reading is audited: a read-only district keeps its vouchers shut
     record_access(purpose, VOUCHER, voucher.id, subject_user_id=voucher.beneficiary_user_id)
@@ -290,7 +291,10 @@ def cancel(user, voucher_id: int, reason: str) -> Voucher:
     if voucher.status != VoucherStatus.ACTIVE.value:
         raise Conflict(_("Il voucher non è attivo: non si può annullare."))
     _release(
-        voucher, budgets.CANCELLATION, f"vouchers.cancel:{voucher.id}", access.actor(user),
+        voucher,
+        budgets.CANCELLATION,
+        f"vouchers.cancel:{voucher.id}",
+        access.actor(user),
         _("Annullamento: %(reason)s", reason=reason),
     )
     voucher.status, voucher.closed_at = VoucherStatus.CANCELLED.value, utcnow()
@@ -320,10 +324,47 @@ def expire_due(on: date | None = None) -> int:
             db.session.rollback()
             continue
         _release(
-            voucher, budgets.EXPIRY, f"vouchers.expiry:{voucher.id}", job,
+            voucher,
+            budgets.EXPIRY,
+            f"vouchers.expiry:{voucher.id}",
+            job,
             _("Scadenza del voucher %(code)s", code=voucher.code),
         )
         voucher.status, voucher.closed_at = VoucherStatus.EXPIRED.value, utcnow()
         db.session.commit()
         expired += 1
     return expired
+
+
+def vouchers_of_line(line: BudgetLine, limit: int = 500) -> list[Voucher]:
+    return list(
+        db.session.scalars(
+            sa.select(Voucher)
+            .where(Voucher.line_id == line.id)
+            .order_by(Voucher.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def vouchers_of_person(user, person: User) -> list[Voucher]:
+    """A person's vouchers as a desk sees them (operators: all; comune staff: their lines')."""
+    query = sa.select(Voucher).where(Voucher.beneficiary_user_id == person.id)
+    if not user.has_role(Role.OPERATOR):
+        query = query.join(Voucher.line).where(access.lines_scope(user))
+    return list(db.session.scalars(query.order_by(Voucher.id.desc())))
+
+
+def movements(voucher: Voucher) -> list:
+    """Every entry on the voucher's account, oldest first (issue, deliveries, release)."""
+    return ledger.entries_of([voucher.account_id])
+
+
+def plan_item(item_id: int):
+    """A care plan's item funded by voucher, for a voucher issued from it; None otherwise."""
+    from plugins.care_plans.models import Funding, PlanItem
+
+    if not access.is_id(item_id):
+        return None
+    item = db.session.get(PlanItem, item_id)
+    return item if item is not None and item.funding == Funding.VOUCHER.value else None

@@ -171,9 +171,7 @@ class Voucher(db.Model):
         return self.balance_cents * 60 // self.hourly_rate_cents
 
     def usable_on(self, day: date) -> bool:
-        return (
-            self.status == VoucherStatus.ACTIVE.value and self.valid_from <= day <= self.valid_to
-        )
+        return self.status == VoucherStatus.ACTIVE.value and self.valid_from <= day <= self.valid_to
 
 
 class Choice(db.Model):
@@ -257,12 +255,8 @@ class Dispute(db.Model):
 statement_delivery = sa.Table(
     "vouchers_statement_delivery",
     db.metadata,
-    sa.Column(
-        "statement_id", sa.ForeignKey("vouchers_statement.id"), primary_key=True
-    ),
-    sa.Column(
-        "delivery_id", sa.ForeignKey("vouchers_delivery.id"), primary_key=True, unique=True
-    ),
+    sa.Column("statement_id", sa.ForeignKey("vouchers_statement.id"), primary_key=True),
+    sa.Column("delivery_id", sa.ForeignKey("vouchers_delivery.id"), primary_key=True, unique=True),
 )
 
 

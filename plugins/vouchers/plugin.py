@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from condiviso.plugin_api import TenantInfo, hookimpl
+from flask import url_for
+from flask_babel import gettext as _
+
+from condiviso.plugin_api import NavEntry, Role, TenantInfo, hookimpl
+from plugins.vouchers import citizen_views, cooperative_views  # noqa: F401  (their routes)
+from plugins.vouchers.access import DESK_STAFF, MONEY_STAFF
 from plugins.vouchers.issuing import EXPIRY_JOB
 from plugins.vouchers.models import (
     BudgetLine,
@@ -37,6 +42,69 @@ def condiviso_tenant_models():
 @hookimpl
 def condiviso_migrations():
     return Path(__file__).parent / "migrations"
+
+
+@hookimpl
+def condiviso_navigation(tenant: TenantInfo):
+    return [
+        NavEntry(
+            _("Il mio borsellino"), "vouchers.wallet", order=27, roles=frozenset({Role.CITIZEN})
+        )
+    ]
+
+
+@hookimpl
+def condiviso_admin_pages(tenant: TenantInfo):
+    return [
+        NavEntry(
+            _("Bilancio e voucher sociali"),
+            "vouchers.budget",
+            order=20,
+            roles=frozenset(MONEY_STAFF),
+            description=_(
+                "Le voci di bilancio per fondo e anno, i voucher emessi, spesi e scaduti."
+            ),
+        ),
+        NavEntry(
+            _("Fondi dei voucher"),
+            "vouchers.funds",
+            order=21,
+            roles=frozenset({Role.DISTRICT_ADMIN}),
+            description=_("L'elenco dei fondi da cui le voci di bilancio attingono."),
+        ),
+        NavEntry(
+            _("Voucher di una persona"),
+            "vouchers.person_vouchers",
+            order=22,
+            roles=frozenset(DESK_STAFF),
+            description=_("Trova i voucher di una persona e stampali allo sportello."),
+        ),
+        NavEntry(
+            _("Voucher da erogare"),
+            "vouchers.cooperative",
+            order=23,
+            roles=frozenset({Role.COOPERATIVE_STAFF}),
+            description=_(
+                "I voucher che le famiglie hanno portato alla cooperativa e le prestazioni."
+            ),
+        ),
+    ]
+
+
+@hookimpl
+def condiviso_record_actions(tenant: TenantInfo, record_type: str, record):
+    """A care plan's item paid by voucher offers comune staff to issue it."""
+    from plugins.care_plans.models import Funding
+
+    if record_type != "care_plans.item" or record.funding != Funding.VOUCHER.value:
+        return None
+    return [
+        NavEntry(
+            _("Emetti voucher"),
+            url=url_for("vouchers.issue", piano=record.id),
+            roles=frozenset(MONEY_STAFF),
+        )
+    ]
 
 
 @hookimpl

@@ -84,8 +84,8 @@ def eligible_cooperatives(voucher: Voucher, on: date | None = None) -> list[Coop
     it names, or that are accredited, today, for a category it covers where it is spent."""
     on = on or today()
     named = {s.cooperative_id for s in voucher.services if s.cooperative_id}
-    query = sa.select(Cooperative).where(Cooperative.active.is_(True)).order_by(
-        Cooperative.legal_name
+    query = (
+        sa.select(Cooperative).where(Cooperative.active.is_(True)).order_by(Cooperative.legal_name)
     )
     return [
         c
@@ -212,9 +212,7 @@ def own_vouchers(citizen) -> list[Voucher]:
         db.session.scalars(
             sa.select(Voucher)
             .where(Voucher.beneficiary_user_id == citizen.id)
-            .order_by(
-                (Voucher.status != VoucherStatus.ACTIVE.value), Voucher.valid_to, Voucher.id
-            )
+            .order_by((Voucher.status != VoucherStatus.ACTIVE.value), Voucher.valid_to, Voucher.id)
         )
     )
 
@@ -251,9 +249,13 @@ def record_delivery(
     done = ledger.find_transaction(key)
     if done is not None:
         return _delivery_of(done)
-    voucher = db.session.scalar(
-        sa.select(Voucher).where(Voucher.id == voucher_id, seen_by(cooperative.id))
-    ) if access.is_id(voucher_id) else None
+    voucher = (
+        db.session.scalar(
+            sa.select(Voucher).where(Voucher.id == voucher_id, seen_by(cooperative.id))
+        )
+        if access.is_id(voucher_id)
+        else None
+    )
     if voucher is None:
         raise access.not_found()
     errors: dict[str, list[str]] = {}
@@ -266,7 +268,9 @@ def record_delivery(
         errors["_schema"] = [_("Il voucher non è attivo: non si registrano prestazioni.")]
     service = None
     if clean.service_id is not None:
-        service = db.session.get(Service, clean.service_id) if access.is_id(clean.service_id) else None
+        service = (
+            db.session.get(Service, clean.service_id) if access.is_id(clean.service_id) else None
+        )
         covered = voucher.services or None
         if (
             service is None
@@ -336,7 +340,9 @@ def record_delivery(
 def _delivery_of(transaction, missing_ok: bool = False) -> Delivery | None:
     found = db.session.scalar(sa.select(Delivery).where(Delivery.transaction_id == transaction.id))
     if found is None and not missing_ok:
-        raise InvalidInput({"_schema": [_("Il modulo non è valido: ricarica la pagina e riprova.")]})
+        raise InvalidInput(
+            {"_schema": [_("Il modulo non è valido: ricarica la pagina e riprova.")]}
+        )
     return found
 
 
@@ -398,8 +404,13 @@ def _reverse(user, delivery: Delivery, reason: str) -> Delivery:
     voucher = delivery.voucher
     if voucher.status != VoucherStatus.ACTIVE.value:
         ledger.post(
-            budgets.CANCELLATION if voucher.status == VoucherStatus.CANCELLED.value else budgets.EXPIRY,
-            [(voucher.account, -delivery.amount_cents), (voucher.line.account, delivery.amount_cents)],
+            budgets.CANCELLATION
+            if voucher.status == VoucherStatus.CANCELLED.value
+            else budgets.EXPIRY,
+            [
+                (voucher.account, -delivery.amount_cents),
+                (voucher.line.account, delivery.amount_cents),
+            ],
             key=f"vouchers.release_reversal:{delivery.id}",
             actor=access.actor(user),
             reason=_("Storno su un voucher chiuso: l'importo torna alla voce di bilancio"),
@@ -450,10 +461,10 @@ def dispute(user, delivery_id: int, reason: str) -> Dispute:
     from plugins.vouchers.statements import is_paid
 
     if is_paid(delivery):
-        raise Conflict(
-            _("La prestazione è già stata pagata: chiedi alla cooperativa uno storno.")
-        )
-    found = Dispute(delivery_id=delivery.id, reason=reason, raised_by_label=access.actor(user).label)
+        raise Conflict(_("La prestazione è già stata pagata: chiedi alla cooperativa uno storno."))
+    found = Dispute(
+        delivery_id=delivery.id, reason=reason, raised_by_label=access.actor(user).label
+    )
     db.session.add(found)
     db.session.flush()
     return found
@@ -476,3 +487,29 @@ def resolve(user, dispute_id: int, upheld: bool, note: str | None) -> Dispute:
     found.resolved_at = utcnow()
     db.session.flush()
     return found
+
+
+def covered_services(voucher: Voucher) -> list[Service]:
+    """The published services of the voucher's categories, for a voucher that names none."""
+    from plugins.catalog.models import ServiceStatus
+
+    categories = _covered_categories(voucher)
+    if not categories:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(Service)
+            .where(
+                Service.category_id.in_(categories), Service.status == ServiceStatus.PUBLISHED.value
+            )
+            .order_by(Service.title)
+        )
+    )
+
+
+def cooperative_delivery(user, cooperative_id: int, delivery_id: int) -> Delivery:
+    cooperative = _cooperative(user, cooperative_id)
+    delivery = db.session.get(Delivery, delivery_id) if access.is_id(delivery_id) else None
+    if delivery is None or delivery.cooperative_id != cooperative.id:
+        raise access.not_found()
+    return delivery

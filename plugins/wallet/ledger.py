@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from condiviso.plugin_api import Conflict, InvalidInput, db
-from plugins.wallet.money import format_cents
 from plugins.wallet.models import MAY_GO_NEGATIVE, Account, AccountKind, Entry, Transaction
+from plugins.wallet.money import format_cents
 
 
 @dataclass(frozen=True)
@@ -155,14 +155,20 @@ def reverse(
 ) -> Transaction:
     """A transaction that undoes `original` entry by entry (refused if it was reversed already,
     or if what it put on an account has been spent since)."""
-    already = db.session.scalar(sa.select(Transaction).where(Transaction.reverses_id == original.id))
+    already = db.session.scalar(
+        sa.select(Transaction).where(Transaction.reverses_id == original.id)
+    )
     if already is not None:
         if already.idempotency_key == key:
             return already
         raise Conflict(_("Questo movimento è già stato stornato."))
     moves = [(entry.account, -entry.amount_cents) for entry in original.entries]
     return post(
-        kind or f"{original.kind}_reversal", moves, key=key, actor=actor, reason=reason,
+        kind or f"{original.kind}_reversal",
+        moves,
+        key=key,
+        actor=actor,
+        reason=reason,
         reverses=original,
     )
 

@@ -51,9 +51,7 @@ class Account(db.Model):
 
     __tablename__ = "wallet_account"
     __table_args__ = (
-        sa.CheckConstraint(
-            "may_go_negative OR balance_cents >= 0", name="not_negative"
-        ),
+        sa.CheckConstraint("may_go_negative OR balance_cents >= 0", name="not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -69,21 +69,34 @@ def as_person(district: District, who: str) -> Iterator[User]:
         yield db.session.get(User, district.ids[who])
 
 
+def today_of(district: District) -> date:
+    """Today in the district's time zone, as its pages see it."""
+    with district.app.app_context():
+        return today()
+
+
 def key() -> str:
     return f"test:{secrets.token_hex(8)}"
 
 
 def make_line(
-    district: District, cents: int = 1_000_000, who: str = "comune_staff", comune: str = "tradate",
+    district: District,
+    cents: int = 1_000_000,
+    who: str = "comune_staff",
+    comune: str = "tradate",
     year: int | None = None,
 ) -> int:
-    """A budget line of a comune (or of the district, `comune=None`), its id."""
+    """A budget line of a comune (or of the district, `comune=None`) on a fund of its own, its
+    id."""
     with as_person(district, who) as person:
+        fund = Fund(name=f"Misura regionale di prova {secrets.token_hex(4)} (esempio)")
+        db.session.add(fund)
+        db.session.flush()
         line = budgets.create_line(
             person,
             district.ids[comune] if comune else None,
             year or today().year,
-            district.ids["fund"],
+            fund.id,
             cents,
             "Stanziamento di prova",
             key(),
@@ -116,8 +129,13 @@ def issue_voucher(district: District, line_id: int, who: str = "comune_staff", *
 
 
 def deliver(
-    district: District, voucher_id: int, cost_cents: int = 10_000, who: str = "cooperative_staff",
-    cooperative: str = "girasole", on: date | None = None, **changes,
+    district: District,
+    voucher_id: int,
+    cost_cents: int = 10_000,
+    who: str = "cooperative_staff",
+    cooperative: str = "girasole",
+    on: date | None = None,
+    **changes,
 ) -> int:
     """A delivery recorded by the cooperative on a voucher it sees, its id; the family's choice
     of the cooperative is made first."""
@@ -127,7 +145,9 @@ def deliver(
             redeeming.choose(citizen, voucher_id, district.ids[cooperative])
             db.session.commit()
     with as_person(district, who) as person:
-        clean = redeeming.DeliveryInput(delivered_on=on or today(), cost_cents=cost_cents, **changes)
+        clean = redeeming.DeliveryInput(
+            delivered_on=on or today(), cost_cents=cost_cents, **changes
+        )
         delivery = redeeming.record_delivery(
             person, district.ids[cooperative], voucher_id, clean, key()
         )

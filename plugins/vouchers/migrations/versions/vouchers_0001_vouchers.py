@@ -176,7 +176,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("transaction_id", name="uq_vouchers_statement_transaction_id"),
     )
-    op.create_index("ix_vouchers_statement_cooperative_id", "vouchers_statement", ["cooperative_id"])
+    op.create_index(
+        "ix_vouchers_statement_cooperative_id", "vouchers_statement", ["cooperative_id"]
+    )
     op.create_index("ix_vouchers_statement_funder", "vouchers_statement", ["funder"])
     op.create_table(
         "vouchers_statement_delivery",

@@ -61,9 +61,7 @@ def upgrade() -> None:
         sa.Column("transaction_id", sa.Integer(), nullable=False),
         sa.Column("account_id", sa.Integer(), nullable=False),
         sa.Column("amount_cents", sa.BigInteger(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["transaction_id"], ["wallet_transaction.id"], ondelete="RESTRICT"
-        ),
+        sa.ForeignKeyConstraint(["transaction_id"], ["wallet_transaction.id"], ondelete="RESTRICT"),
         sa.ForeignKeyConstraint(["account_id"], ["wallet_account.id"], ondelete="RESTRICT"),
         sa.PrimaryKeyConstraint("id"),
     )
