@@ -111,8 +111,8 @@ def voucher_input(district: District, line_id: int, **changes) -> issuing.Vouche
         "beneficiary_id": district.ids["citizen"],
         "category_ids": (district.ids["anziani"],),
         "service_ids": (),
-        "valid_from": today() - timedelta(days=10),
-        "valid_to": today() + timedelta(days=90),
+        "valid_from": today_of(district) - timedelta(days=10),
+        "valid_to": today_of(district) + timedelta(days=90),
         "value_cents": 50_000,
         "reason": "Motivo riservato di prova: la signora vive sola dopo un ricovero.",
     }
