@@ -47,7 +47,7 @@ def _at_once(district, work) -> list[str]:
             except (Overdrawn, Conflict, InvalidInput) as refused:
                 db.session.rollback()
                 outcomes[i] = type(refused).__name__
-            except Exception as error:  # noqa: BLE001  (reported by the assertion)
+            except Exception as error:  # reported by the assertion
                 db.session.rollback()
                 outcomes[i] = f"{type(error).__name__}: {error}"
             finally:
