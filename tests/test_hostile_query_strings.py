@@ -23,7 +23,6 @@ from condiviso.tenancy import SiteKind, get_runtime
 from tests.accounts.flows import post_form
 from tests.care_plans.fixtures import (
     add_item,
-    build_district,
     catalog_item,
     move,
     post_on,
@@ -34,6 +33,7 @@ from tests.clients import HostClient
 from tests.conftest import PLATFORM_DOMAIN, build_app
 from tests.people import PASSWORD, make_user
 from tests.social_point.fixtures import desk_open_every_day
+from tests.vouchers.fixtures import build_vouchers_district, deliver, issue_voucher, make_line
 
 SLUG = "ostile-get"
 HOST = f"{SLUG}.{PLATFORM_DOMAIN}"
@@ -96,7 +96,9 @@ def site(tmp_path_factory):
     plugin, some records in it, and one person of each kind."""
     app: Flask = build_app(tmp_path_factory)
     app.request_class = RecordingRequest
-    district = build_district(app, SLUG)
+    district = build_vouchers_district(app, SLUG)
+    voucher_id = issue_voucher(district, make_line(district, 100_000), value_cents=10_000)
+    deliver(district, voucher_id, 2_000)
     from tests.districts import ACTOR
 
     with app.app_context():
@@ -132,8 +134,10 @@ def _clients(site) -> list[tuple[str, HostClient, list[str]]]:
     district.add_person("both", "citizen", "district_admin")
     return [
         ("guest", district.client(), ["/", "/servizi", "/social-point", "/accedi", "/registrati"]),
-        ("citizen", district.client("citizen"), ["/", "/account", "/le-mie-richieste"]),
+        ("citizen", district.client("citizen"), ["/", "/account", "/il-mio-borsellino"]),
         ("operator", district.client("operator"), ["/admin/", "/operatore/giornata"]),
+        ("cooperative", district.client("cooperative_staff"), ["/admin/voucher/cooperativa"]),
+        ("comune", district.client("comune_staff"), ["/admin/voucher"]),
         ("admin", district.client("admin"), ["/admin/", "/admin/piani", *district.record_pages]),
         ("platform guest", HostClient(app, PLATFORM_DOMAIN), ["/", "/console/accedi"]),
         ("platform operator", console, ["/console/"]),
