@@ -113,7 +113,10 @@ def _delivery_form(cooperative_id: int, voucher) -> forms.DeliveryForm:
     return form
 
 
-def _voucher_page(cooperative_id: int, voucher, form, status: int = 200, reverse_form=None):
+def _voucher_page(
+    cooperative_id: int, voucher, form, status: int = 200, reverse_form=None, reversing=None
+):
+    """The voucher's page; after a refused reversal, `reverse_form` on delivery `reversing`."""
     reverse_form = reverse_form or forms.ReverseForm()
     deliveries = [d for d in redeeming.deliveries(voucher) if d.cooperative_id == cooperative_id]
     return render_template(
@@ -126,7 +129,9 @@ def _voucher_page(cooperative_id: int, voucher, form, status: int = 200, reverse
         submission=form.next_submission,
         values=shown_values(form),
         errors=shown_errors(form),
-        reverse_errors=shown_errors(reverse_form),
+        reverse_errors=shown_errors(reverse_form) if reversing else {},
+        reverse_values=shown_values(reverse_form),
+        reversing=reversing,
         statuses=forms.STATUSES,
     ), status
 
@@ -185,8 +190,10 @@ def reverse(cooperative_id: int, delivery_id: int):
     else:
         delivery = found(redeeming.cooperative_delivery, user, cooperative_id, delivery_id)
         voucher = found(redeeming.cooperative_voucher, user, cooperative_id, delivery.voucher_id)
+        delivery_form = _delivery_form(cooperative_id, voucher)
+        delivery_form.delivered_on.data = today()
         return _voucher_page(
-            cooperative_id, voucher, _delivery_form(cooperative_id, voucher), outcome.status, form
+            cooperative_id, voucher, delivery_form, outcome.status, form, reversing=delivery_id
         )
     return redirect(
         url_for(

@@ -252,7 +252,7 @@ class VoucherForm(OnceForm):
         _l("Quota a carico della famiglia (%)"), filters=[trimmed], default="0"
     )
     reason = TextAreaField(
-        _l("Motivo (riservato: lo leggono solo gli operatori, ogni lettura è registrata)"),
+        _l("Motivo (riservato)"),
         filters=[trimmed],
         validators=[FreeText(2000)],
     )

@@ -3,14 +3,21 @@ the accredited cooperatives; monthly statements the comuni pay."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from flask import url_for
 from flask_babel import gettext as _
 
 from condiviso.plugin_api import NavEntry, Role, TenantInfo, hookimpl
-from plugins.vouchers import citizen_views, cooperative_views  # noqa: F401  (their routes)
+from plugins.vouchers import (  # noqa: F401  (their routes)
+    citizen_views,
+    cooperative_views,
+    statement_views,
+)
 from plugins.vouchers.access import DESK_STAFF, MONEY_STAFF
+from plugins.vouchers.definition import import_budget, validate_definition
 from plugins.vouchers.issuing import EXPIRY_JOB
 from plugins.vouchers.models import (
     BudgetLine,
@@ -42,6 +49,19 @@ def condiviso_tenant_models():
 @hookimpl
 def condiviso_migrations():
     return Path(__file__).parent / "migrations"
+
+
+@hookimpl
+def condiviso_validate_definition(definition: Mapping[str, Any], source_dir: Path):
+    """Problems of the budget file the definition names, before anything changes."""
+    return validate_definition(definition, source_dir) or None
+
+
+@hookimpl
+def condiviso_import_definition(tenant: TenantInfo, section: Mapping[str, Any], source_dir: Path):
+    """The funds, budget lines, vouchers and deliveries of the budget file; no settings."""
+    import_budget(tenant, section, source_dir)
+    return None
 
 
 @hookimpl
@@ -78,6 +98,15 @@ def condiviso_admin_pages(tenant: TenantInfo):
             order=22,
             roles=frozenset(DESK_STAFF),
             description=_("Trova i voucher di una persona e stampali allo sportello."),
+        ),
+        NavEntry(
+            _("Rendiconti delle cooperative"),
+            "vouchers.statements_list",
+            order=24,
+            roles=frozenset({*MONEY_STAFF, Role.COOPERATIVE_STAFF}),
+            description=_(
+                "Ogni mese, per cooperativa e comune, le prestazioni da pagare e quelle pagate."
+            ),
         ),
         NavEntry(
             _("Voucher da erogare"),

@@ -373,9 +373,11 @@ def _reverse(user, delivery: Delivery, reason: str) -> Delivery:
     running gives it straight back to its line)."""
     if delivery.reverses_id is not None:
         raise Conflict(_("Questa riga è già uno storno."))
+    original = ledger.find_transaction_by_id(delivery.transaction_id)
+    # Locked first: a reversal that waited for another one sees it.
+    ledger.lock_accounts(entry.account_id for entry in original.entries)
     if db.session.scalar(sa.select(Delivery.id).where(Delivery.reverses_id == delivery.id)):
         raise Conflict(_("Questa prestazione è già stata stornata."))
-    original = ledger.find_transaction_by_id(delivery.transaction_id)
     transaction = ledger.reverse(
         original,
         key=f"vouchers.delivery_reversal:{delivery.id}",
@@ -452,6 +454,8 @@ def dispute(user, delivery_id: int, reason: str) -> Dispute:
     """Comune staff contest a delivery: it stays off the statements until resolved."""
     delivery = line_delivery(user, delivery_id)
     access.check_writable()
+    # The receivable locked first: a payment or another dispute being written waits, or is seen.
+    ledger.lock_accounts([receivable(delivery.cooperative, delivery.funder).id])
     if delivery.reverses_id is not None or db.session.scalar(
         sa.select(Delivery.id).where(Delivery.reverses_id == delivery.id)
     ):
@@ -477,6 +481,8 @@ def resolve(user, dispute_id: int, upheld: bool, note: str | None) -> Dispute:
     found = db.session.get(Dispute, dispute_id) if access.is_id(dispute_id) else None
     if found is None or not access.may_manage_line(user, found.delivery.voucher.line):
         raise access.not_found()
+    ledger.lock_accounts([receivable(found.delivery.cooperative, found.delivery.funder).id])
+    db.session.refresh(found)
     if found.resolved_at is not None:
         raise Conflict(_("La contestazione è già stata chiusa."))
     if upheld:

@@ -225,7 +225,8 @@ def _voucher_form(user) -> forms.VoucherForm:
     lines = [
         (
             str(line.id),
-            f"{line.title} — {_('disponibili')} {format_cents(line.account.balance_cents)}",
+            f"{format_cents(line.account.balance_cents)} {_('disponibili')} · "
+            f"{line.funder_name} · {line.fund.name} {line.year}",
         )
         for line in budgets.lines(user)
         if line.fund.active

@@ -5,8 +5,16 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from condiviso.plugin_api import find_tenant, tenant_context
+from condiviso.plugin_api import NotFound, find_tenant, tenant_context
 from plugins.wallet.checking import problems
+
+
+class Refused(click.ClickException):
+    """A refused command (as every `condiviso` command's): exit code 2, apart from the 1 of a
+    ledger with problems."""
+
+    exit_code = 2
+
 
 wallet_cli = click.Group("wallet", help="Il registro dei movimenti (borsellino) dei distretti.")
 
@@ -17,9 +25,12 @@ wallet_cli = click.Group("wallet", help="Il registro dei movimenti (borsellino) 
 def check(slug: str) -> None:
     """Verifica il registro: ogni movimento somma a zero, ogni saldo è la somma delle sue righe,
     nessun conto che non può andare sotto zero è negativo. Esce con 1 se qualcosa non va."""
-    tenant = find_tenant(slug)
+    try:
+        tenant = find_tenant(slug)
+    except NotFound:
+        raise Refused(f"il distretto {slug} non esiste") from None
     if not tenant.has_plugin("wallet"):
-        raise click.ClickException(f"il distretto {slug} non ha il borsellino attivo")
+        raise Refused(f"il distretto {slug} non ha il borsellino attivo")
     with tenant_context(slug):
         found = problems()
     if found:

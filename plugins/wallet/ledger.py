@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.dialects import postgresql, sqlite
 
-from condiviso.plugin_api import Conflict, InvalidInput, db
+from condiviso.plugin_api import Conflict, InvalidInput, db, utcnow
 from plugins.wallet.models import MAY_GO_NEGATIVE, Account, AccountKind, Entry, Transaction
 from plugins.wallet.money import format_cents
 
@@ -49,17 +50,25 @@ class Overdrawn(Conflict):
 def open_account(kind: AccountKind, reference: str, label: str) -> Account:
     """The account named `reference`, opened now if it does not exist yet (flushed)."""
     account = account_by_reference(reference)
-    if account is None:
-        account = Account(
+    if account is not None:
+        return account
+    # Two first openers at once: the second's insert does nothing (waiting for the first's
+    # commit on PostgreSQL), and both read the one account.
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    db.session.execute(
+        insert(Account)
+        .values(
             kind=kind.value,
             reference=reference,
             label=label[:200],
             may_go_negative=kind in MAY_GO_NEGATIVE,
             balance_cents=0,
+            created_at=utcnow(),
         )
-        db.session.add(account)
-        db.session.flush()
-    return account
+        .on_conflict_do_nothing(index_elements=["reference"])
+    )
+    return account_by_reference(reference)
 
 
 def account_by_reference(reference: str) -> Account | None:
@@ -154,7 +163,9 @@ def reverse(
     original: Transaction, *, key: str, actor: Actor, reason: str, kind: str | None = None
 ) -> Transaction:
     """A transaction that undoes `original` entry by entry (refused if it was reversed already,
-    or if what it put on an account has been spent since)."""
+    or if what it put on an account has been spent since). The accounts are locked before
+    anything is read, so a reversal that waited for another sees it."""
+    lock_accounts(entry.account_id for entry in original.entries)
     already = db.session.scalar(
         sa.select(Transaction).where(Transaction.reverses_id == original.id)
     )

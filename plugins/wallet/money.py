@@ -7,8 +7,10 @@ import re
 
 # The largest amount a form may carry: a hundred million euro, far above any district's budget.
 MAX_CENTS = 100_000_000_00
-_AMOUNT = re.compile(r"(?P<euros>\d{1,3}(?:\.\d{3})+|\d+)(?:,(?P<cents>\d{1,2}))?")
-_DOTTED = re.compile(r"(?P<euros>\d+)\.(?P<cents>\d{1,2})")
+# Only the digits 0-9: a digit of another script is no amount (`\d` would take them all).
+_AMOUNT = re.compile(r"(?P<euros>[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)(?:,(?P<cents>[0-9]{1,2}))?")
+_DOTTED = re.compile(r"(?P<euros>[0-9]+)\.(?P<cents>[0-9]{1,2})")
+LONGEST_AMOUNT = 20  # characters: far more than MAX_CENTS needs
 
 
 def parse_cents(text: str | None) -> int | None:
@@ -18,6 +20,8 @@ def parse_cents(text: str | None) -> int | None:
     if text is None:
         return None
     text = text.strip().removesuffix("€").strip().replace(" ", "")
+    if len(text) > LONGEST_AMOUNT:
+        return None
     match = _AMOUNT.fullmatch(text) or _DOTTED.fullmatch(text)
     if match is None:
         return None
@@ -39,8 +43,9 @@ def plain_cents(cents: int) -> str:
 
 
 def format_minutes(minutes: int) -> str:
-    """90 as "1 h 30 min", 120 as "2 h"."""
-    hours, rest = divmod(minutes, 60)
+    """90 as "1 h 30 min", 120 as "2 h", -90 (a reversal) as "-1 h 30 min"."""
+    sign = "-" if minutes < 0 else ""
+    hours, rest = divmod(abs(minutes), 60)
     if not rest:
-        return f"{hours} h"
-    return f"{hours} h {rest} min" if hours else f"{rest} min"
+        return f"{sign}{hours} h"
+    return f"{sign}{hours} h {rest} min" if hours else f"{sign}{rest} min"

@@ -358,12 +358,6 @@ def _menu_contrast(page) -> list[tuple[str, float]]:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="On a phone the main menu is white on white (1:1) in a district without the branding "
-    "plugin: Bootstrap Italia colours .it-header-navbar-wrapper only from 992 px; axe files a 1:1 "
-    "ratio under 'incomplete', so the journeys' axe check does not see it. Reported.",
-)
 def test_on_a_phone_the_citizen_can_read_il_mio_borsellino_in_the_menu(browser, live, mail_app):
     district = _district(mail_app, "menu")
     context = browser.new_context(viewport=VIEWPORTS["phone"], locale="it-IT")
@@ -394,12 +388,6 @@ def _refused_reversal(browser, live, mail_app, label: str):
     return district, context, page, delivery_id
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cooperative_voucher.html's delivery form has no action: on the page shown after a "
-    "refused reversal it posts to …/storna, records nothing and answers «Campo obbligatorio.» "
-    "again. Reported.",
-)
 def test_after_a_refused_reversal_the_delivery_form_still_records(browser, live, mail_app):
     district, context, page, _delivery = _refused_reversal(browser, live, mail_app, "storno-form")
     page.get_by_label("Data della prestazione").fill(today_of(district).isoformat())
@@ -411,11 +399,6 @@ def test_after_a_refused_reversal_the_delivery_form_still_records(browser, live,
     assert recorded == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="A refused reversal says only «Campo obbligatorio.» above the list: the reason field "
-    "of that delivery is not marked invalid nor tied to the message (WCAG 3.3.1). Reported.",
-)
 def test_a_refused_reversal_marks_the_reason_of_that_delivery(browser, live, mail_app):
     _, context, page, delivery = _refused_reversal(browser, live, mail_app, "storno-campo")
     field = page.locator(f"#reason-{delivery}")

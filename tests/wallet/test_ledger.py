@@ -1015,16 +1015,6 @@ def _wait_until_blocked(engine: sa.Engine, waiting: threading.Thread) -> None:
     pytest.fail("the second reversal never waited for the accounts' locks")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "ledger.reverse reads 'already reversed?' before post() locks the accounts: a reversal "
-        "that waited for the locks while another was written and committed does not see it, "
-        "writes a second one and is refused by uq_wallet_transaction_reverses_id with an "
-        "IntegrityError (a 500) instead of the Conflict 'Questo movimento è già stato stornato.'"
-    ),
-)
 def test_a_reversal_that_waited_for_another_is_refused_with_the_message(app, district):
     """Two people reverse one transaction, the second waiting for the accounts while the first
     writes and commits its reversal: the second is told it was reversed already (a Conflict),
@@ -1121,14 +1111,6 @@ def test_the_check_command_refuses_a_district_without_the_wallet(app, beta):
     assert "registro in ordine" not in result.output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "wallet/cli.py: refusals exit 1 (click.ClickException), the code that also means "
-        "'problems found', and an unknown district escapes as a NotFound traceback; every other "
-        "condiviso command refuses with a clear line and exit code 2 (condiviso/commands.py)"
-    ),
-)
 @pytest.mark.parametrize("which", ["without-wallet", "unknown"])
 def test_the_check_command_refuses_like_every_condiviso_command(app, beta, which):
     """A refusal is told apart from a broken ledger: exit code 2 and a clear line, no
