@@ -13,7 +13,6 @@ import uuid
 from datetime import timedelta
 from io import BytesIO
 
-import pytest
 from playwright.sync_api import expect
 
 from plugins.branding.contrast import AA_NORMAL_TEXT
