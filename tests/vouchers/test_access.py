@@ -45,8 +45,20 @@ def clients(district):
     return {who: district.client(None if who == "guest" else who) for who in ROLES}
 
 
+def _statement(district, r) -> str:
+    """The to-pay statement of this month for Girasole and Tradate."""
+    from tests.vouchers.fixtures import today_of
+
+    day = today_of(district)
+    return (
+        f"/admin/voucher/rendiconti/{district.ids['girasole']}/comune-{district.ids['tradate']}/"
+        f"{day:%Y-%m}"
+    )
+
+
 def pages(district, r) -> list[tuple[str, set[str]]]:
     girasole = district.ids["girasole"]
+    statement = _statement(district, r)
     return [
         ("/admin/voucher", MONEY | {"other_comune_staff"}),
         ("/admin/voucher/fondi", {"admin"}),
@@ -59,6 +71,13 @@ def pages(district, r) -> list[tuple[str, set[str]]]:
         ("/admin/voucher/cooperativa", {"cooperative_staff", "other_cooperative_staff"}),
         (f"/admin/voucher/codice/{r['code']}", {"cooperative_staff", "other_cooperative_staff"}),
         (f"/admin/voucher/cooperativa/{girasole}/voucher/{r['voucher']}", {"cooperative_staff"}),
+        (
+            "/admin/voucher/rendiconti",
+            MONEY | {"other_comune_staff", "cooperative_staff", "other_cooperative_staff"},
+        ),
+        (f"{statement}", MONEY | {"cooperative_staff"}),
+        (f"{statement}.csv", MONEY | {"cooperative_staff"}),
+        (f"{statement}.pdf", MONEY | {"cooperative_staff"}),
         ("/il-mio-borsellino", set(ROLES) - {"guest"}),
         (f"/il-mio-borsellino/{r['voucher']}", {"citizen"}),
     ]
