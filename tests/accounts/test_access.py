@@ -155,6 +155,34 @@ UNLISTED = {
     "/admin/piani/<int:plan_id>/pdf",
     "/il-mio-piano/<int:plan_id>",
     "/il-mio-piano/<int:plan_id>/pdf",
+    # Budgets, vouchers, deliveries and statements: every role on every page and form in
+    # tests/vouchers/test_access.py (comune and cooperative scopes, a citizen's own vouchers).
+    *(
+        f"/admin/voucher{tail}"
+        for tail in (
+            "",
+            "/<int:voucher_id>",
+            "/<int:voucher_id>/stampa",
+            "/codice/<code>",
+            "/cooperativa",
+            "/cooperativa/<int:cooperative_id>/voucher/<int:voucher_id>",
+            "/emetti",
+            "/fondi",
+            "/persona",
+            "/rendiconti",
+            "/rendiconti/<int:cooperative_id>/<funder>/<month>",
+            "/rendiconti/<int:cooperative_id>/<funder>/<month>.<any(csv, xlsx, pdf):fmt>",
+            "/rendiconti/pagati/<int:statement_id>.<any(csv, xlsx, pdf):fmt>",
+            "/voci/<int:line_id>",
+            "/voci/nuova",
+            "/report",
+            "/movimenti.csv",
+            "/movimenti.xlsx",
+            "/report-charts.js",
+        )
+    ),
+    "/il-mio-borsellino",
+    "/il-mio-borsellino/<int:voucher_id>",
 }
 
 
