@@ -9,15 +9,17 @@ It needs PostgreSQL and Redis (see common.py) and takes about a minute. It works
 
 One district on PostgreSQL with the wallet, vouchers, cooperatives and catalog plugins: one
 budget line of a comune, VOUCHERS vouchers issued from it through the real service (each worth
-VALUE_CENTS, for a citizen of its own), one cooperative accredited for the vouchers' category
-and chosen by every family.
+VALUE_CENTS, for a citizen of its own), two cooperatives accredited for the vouchers' category,
+each chosen by every family.
 
-First SINGLE deliveries of 1 € one after the other, for reference: what one delivery costs
-when nothing waits. Then DELIVERIES deliveries are recorded at once by the cooperative's staff, through
-`redeeming.record_delivery` (the function the cooperative's form calls), in a pool of WORKERS
-threads, each delivery in its own app context, tenant context, session and database connection,
-committed on its own. They are spread at random over the vouchers with amounts (5 € to 25 €)
-whose total is well above what the vouchers hold, so many must be refused with `Overdrawn`.
+First SINGLE deliveries of 1 € one after the other by the second cooperative, for reference:
+what one delivery costs when nothing waits. Then DELIVERIES deliveries are recorded at once by
+the first cooperative's staff, through `redeeming.record_delivery` (the function the
+cooperative's form calls), in a pool of WORKERS threads, each delivery in its own app context,
+tenant context, session and database connection, committed on its own. That cooperative has
+delivered nothing before: its first deliveries also open, all at once, the account of what the
+district owes it. They are spread at random over the vouchers with amounts (5 € to 25 €) whose
+total is well above what the vouchers hold, so many must be refused with `Overdrawn`.
 
 Figures: throughput (deliveries decided per second, accepted and refused alike), p50 and p95 of
 one delivery's time (from the call to its commit or refusal, waits on locks included). Checks:
@@ -96,15 +98,20 @@ SINGLE = 100
 SMALLEST_CENTS, LARGEST_CENTS = 5_00, 25_00
 TARGET_P95_MS = 250.0
 TARGET_THROUGHPUT = 100.0
-# An invented partita IVA with a valid check digit (as in the tests).
-TAX_CODE = "01234560017"
+# Invented partite IVA with a valid check digit (as in the tests).
+TAX_CODES = ("01234560017", "07654320014")
+
+
+@dataclass(frozen=True)
+class Deliverer:
+    staff: int  # a member of the cooperative's staff, who records its deliveries
+    cooperative: int
 
 
 @dataclass
 class Built:
-    admin: int
-    staff: int
-    cooperative: int
+    rush: Deliverer  # delivers nothing before the rush
+    reference: Deliverer  # delivers one at a time, for reference
     line: int
     vouchers: list[int]
     day: date
@@ -126,7 +133,8 @@ class Outcome:
 
 
 def build(app: Flask) -> Built:
-    """The district, its line, its vouchers and its cooperative, through the real services."""
+    """The district, its line, its vouchers and its two cooperatives (each chosen by every
+    family), through the real services."""
     with app.app_context():
         provisioning.provision_tenant(TENANT, "Ambito del borsellino (benchmark)", ACTOR)
         for plugin in ("cooperatives", "catalog", "wallet", "vouchers"):
@@ -138,31 +146,36 @@ def build(app: Flask) -> Built:
             category = network.create_category(
                 {"slug": "anziani", "name": "Anziani", "position": 1}
             )
-            cooperative = network.create_cooperative(
-                {
-                    "slug": "coop-benchmark",
-                    "legal_name": "Cooperativa del benchmark (dato di esempio)",
-                    "tax_code": TAX_CODE,
-                    "comuni": [comune],
-                }
-            )
-            network.create_accreditation(
-                {
-                    "cooperative_id": cooperative.id,
-                    "comune_id": comune,
-                    "category_id": category.id,
-                    "valid_from": today() - timedelta(days=365),
-                    "valid_to": None,
-                    "notes": None,
-                }
-            )
-            db.session.commit()
-            category_id, cooperative_id = category.id, cooperative.id
-
+            deliverers = []
+            for n, tax_code in enumerate(TAX_CODES):
+                cooperative = network.create_cooperative(
+                    {
+                        "slug": f"coop-benchmark-{n}",
+                        "legal_name": f"Cooperativa {n} del benchmark (dato di esempio)",
+                        "tax_code": tax_code,
+                        "comuni": [comune],
+                    }
+                )
+                network.create_accreditation(
+                    {
+                        "cooperative_id": cooperative.id,
+                        "comune_id": comune,
+                        "category_id": category.id,
+                        "valid_from": today() - timedelta(days=365),
+                        "valid_to": None,
+                        "notes": None,
+                    }
+                )
+                db.session.commit()
+                staff = _person(
+                    f"cooperativa{n}@borsellino.example.org",
+                    f"Carla {n}",
+                    "cooperative_staff",
+                    cooperative.id,
+                )
+                deliverers.append(Deliverer(staff, cooperative.id))
+            category_id = category.id
             admin = _person("amministrazione@borsellino.example.org", "Ada", "district_admin")
-            staff = _person(
-                "cooperativa@borsellino.example.org", "Carla", "cooperative_staff", cooperative_id
-            )
             # Citizens without e-mail (registered at a desk): issuing sends them nothing.
             citizens = []
             for n in range(VOUCHERS):
@@ -205,15 +218,13 @@ def build(app: Flask) -> Built:
                     f"bench:voucher:{n}",
                 )
                 db.session.commit()
-                redeeming.choose(db.session.get(User, citizen.id), voucher.id, cooperative_id)
+                for deliverer in deliverers:
+                    redeeming.choose(
+                        db.session.get(User, citizen.id), voucher.id, deliverer.cooperative
+                    )
                 db.session.commit()
                 vouchers.append(voucher.id)
-            # What the district owes the cooperative is an account opened by its first delivery;
-            # it is opened here, as it would be after the cooperative's first day of work, so
-            # that the rush measures deliveries and not the race on opening it (see the report).
-            redeeming.receivable(db.session.get(type(cooperative), cooperative_id), line.funder)
-            db.session.commit()
-            return Built(admin, staff, cooperative_id, line_id, vouchers, today())
+            return Built(deliverers[0], deliverers[1], line_id, vouchers, today())
 
 
 def _person(email: str, name: str, role: str, cooperative_id: int | None = None) -> int:
@@ -241,19 +252,18 @@ def plan(vouchers: list[int]) -> list[Ask]:
     return asks
 
 
-def deliver(app: Flask, district: TenantInfo, built: Built, ask: Ask) -> Outcome:
+def deliver(app: Flask, district: TenantInfo, by: Deliverer, day: date, ask: Ask) -> Outcome:
     """One delivery as the cooperative's form records it, in its own app context, tenant
     context and session, committed (or refused) on its own."""
     started = time.perf_counter()
     with app.app_context(), tenant_context(district):
         accepted, error = False, None
         try:
-            staff = db.session.get(User, built.staff)
             redeeming.record_delivery(
-                staff,
-                built.cooperative,
+                db.session.get(User, by.staff),
+                by.cooperative,
                 ask.voucher,
-                redeeming.DeliveryInput(delivered_on=built.day, cost_cents=ask.cents),
+                redeeming.DeliveryInput(delivered_on=day, cost_cents=ask.cents),
                 ask.key,
             )
             db.session.commit()
@@ -277,13 +287,14 @@ def district_of(app: Flask) -> TenantInfo:
 
 
 def one_at_a_time(app: Flask, built: Built) -> list[Outcome]:
-    """SINGLE deliveries of 1 € one after the other: what a delivery costs when nothing waits."""
+    """SINGLE deliveries of 1 € one after the other, by the other cooperative: what a delivery
+    costs when nothing waits."""
     district = district_of(app)
     asks = [
         Ask(f"bench:single:{n}", built.vouchers[n % len(built.vouchers)], 1_00)
         for n in range(SINGLE)
     ]
-    return [deliver(app, district, built, ask) for ask in asks]
+    return [deliver(app, district, built.reference, built.day, ask) for ask in asks]
 
 
 def rush(app: Flask, built: Built, asks: list[Ask]) -> tuple[list[Outcome], float]:
@@ -294,7 +305,7 @@ def rush(app: Flask, built: Built, asks: list[Ask]) -> tuple[list[Outcome], floa
     def run(number: int) -> Outcome:
         if number < WORKERS:
             barrier.wait()  # the first round starts together
-        return deliver(app, district, built, asks[number])
+        return deliver(app, district, built.rush, built.day, asks[number])
 
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="delivery") as pool:
