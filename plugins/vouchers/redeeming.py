@@ -313,9 +313,8 @@ def record_delivery(
             amount=format_cents(amount),
         ),
     )
-    existing = _delivery_of(transaction, missing_ok=True)
-    if existing is not None:  # the same form, sent twice at once
-        return existing
+    if db.session.scalar(sa.select(Delivery.id).where(Delivery.transaction_id == transaction.id)):
+        return _delivery_of(transaction)  # the same form, sent twice at once
     delivery = Delivery(
         voucher_id=voucher.id,
         cooperative_id=cooperative.id,
