@@ -14,6 +14,7 @@ from condiviso.plugin_api import NavEntry, Role, TenantInfo, hookimpl
 from plugins.vouchers import (  # noqa: F401  (their routes)
     citizen_views,
     cooperative_views,
+    report_views,
     statement_views,
 )
 from plugins.vouchers.access import DESK_STAFF, MONEY_STAFF

@@ -18,7 +18,6 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-import plugins.vouchers.report_views  # noqa: F401  (its routes, until plugin.py imports it)
 from condiviso.errors import NotFound
 from condiviso.extensions import db
 from plugins.cooperatives.models import Category
