@@ -514,14 +514,13 @@ def test_hook_condiviso_staff_cooperatives(app, calls):
 def test_hook_condiviso_commands(app, new_tenant):
     """A plugin's command group joins the `condiviso` command line (the wallet's `check`), and
     two groups with one name refuse to start."""
-    from condiviso.plugins import InstalledPlugins
-    from condiviso.plugins.installed import PluginError
-    from tests.plugins.fakes import fake_plugin
-
     import click
     from flask import Flask
 
     from condiviso.app import _register_commands
+    from condiviso.plugins import InstalledPlugins
+    from condiviso.plugins.installed import PluginError
+    from tests.plugins.fakes import fake_plugin
 
     tenant = new_tenant(plugins={"wallet": {}})
     result = app.test_cli_runner().invoke(args=["wallet", "check", "--tenant", tenant.slug])
