@@ -13,19 +13,16 @@ from __future__ import annotations
 import csv
 import io
 import re
-from decimal import Decimal
 
 from flask import render_template
 from flask_babel import force_locale, format_date, ngettext
 from flask_babel import gettext as _
 
+from plugins.vouchers.cells import DAY_FORMAT, EURO_FORMAT, cell_text, euro, neutral
 from plugins.vouchers.models import Delivery
 from plugins.vouchers.statements import Sheet
 from plugins.wallet.money import format_minutes, plain_cents
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-EURO_FORMAT = "#,##0.00 €"
-DAY_FORMAT = "DD/MM/YYYY"
 AMOUNT_COLUMNS = (5, 6, 7)  # cost, family share, voucher share (0-based)
 WIDTHS = (12, 16, 28, 32, 14, 13, 15, 15, 34, 40)
 
@@ -43,12 +40,6 @@ def headers() -> list[str]:
         _("Accreditamento"),
         _("Note"),
     ]
-
-
-def neutral(text: str | None) -> str:
-    """Text for a cell, never read as a formula."""
-    text = text or ""
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
 def month_name(month) -> str:
@@ -149,18 +140,6 @@ def statement_csv(sheet: Sheet) -> bytes:
 # -- XLSX ------------------------------------------------------------------------------------------
 
 
-def euro(cents: int) -> Decimal:
-    """Cents as a number of euro for a spreadsheet cell, exactly."""
-    return Decimal(cents) / 100
-
-
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
-def _cell_text(text: str) -> str:
-    return _ILLEGAL.sub("", text)
-
-
 def statement_xlsx(sheet: Sheet) -> bytes:
     """A title row (cooperative, funder, month), what the statement is (paid or to pay), the
     header row, one row per delivery, a totals row; amounts as numbers in euro."""
@@ -173,10 +152,10 @@ def statement_xlsx(sheet: Sheet) -> bytes:
         ws = book.active
         ws.title = _("Rendiconto")
         bold = Font(bold=True)
-        ws.append([_cell_text(neutral(title(sheet)))])
+        ws.append([cell_text(title(sheet))])
         ws["A1"].font = Font(bold=True, size=13)
         tax_code = _("Codice fiscale / partita IVA: %(code)s", code=sheet.cooperative.tax_code)
-        ws.append([_cell_text(neutral(f"{state(sheet)} · {tax_code}"))])
+        ws.append([cell_text(f"{state(sheet)} · {tax_code}")])
         ws.append([])
         ws.append(headers())
         header_row = ws.max_row
@@ -187,15 +166,15 @@ def statement_xlsx(sheet: Sheet) -> bytes:
             ws.append(
                 [
                     delivery.delivered_on,
-                    _cell_text(text["code"]),
-                    _cell_text(text["beneficiary"]),
-                    _cell_text(text["service"]),
-                    _cell_text(text["quantity"]),
+                    cell_text(text["code"]),
+                    cell_text(text["beneficiary"]),
+                    cell_text(text["service"]),
+                    cell_text(text["quantity"]),
                     euro(delivery.cost_cents),
                     euro(delivery.family_share_cents),
                     euro(delivery.amount_cents),
-                    _cell_text(text["accreditation"]),
-                    _cell_text(text["note"]),
+                    cell_text(text["accreditation"]),
+                    cell_text(text["note"]),
                 ]
             )
             row = ws[ws.max_row]

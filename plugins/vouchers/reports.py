@@ -27,7 +27,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import force_locale, format_date
@@ -37,6 +36,7 @@ from condiviso.plugin_api import CondivisoError, db, district_zone, today
 from plugins.catalog.models import Service
 from plugins.cooperatives.models import Accreditation, Category, Cooperative
 from plugins.vouchers import access, budgets
+from plugins.vouchers.cells import DAY_FORMAT, EURO_FORMAT, cell_text, euro, neutral
 from plugins.vouchers.models import (
     BudgetLine,
     Delivery,
@@ -49,9 +49,6 @@ from plugins.wallet.money import plain_cents
 
 RELEASES = (budgets.EXPIRY, budgets.CANCELLATION)
 LONGEST_RANGE_YEARS = 5
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-EURO_FORMAT = "#,##0.00 €"
-DAY_FORMAT = "DD/MM/YYYY"
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -469,20 +466,6 @@ def movements(user, since: date, until: date, comune_id: int | None = None) -> M
 # -- files -----------------------------------------------------------------------------------------
 
 
-def neutral(text: str | None) -> str:
-    """Text for a cell that a spreadsheet never reads as a formula."""
-    text = text or ""
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
-
-
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
-def _cell_text(text: str | None) -> str:
-    """Neutral text without the control characters an XLSX cannot hold."""
-    return _ILLEGAL.sub("", neutral(text))
-
-
 def headers() -> list[str]:
     return [
         _("Data"),
@@ -524,11 +507,6 @@ def movements_csv(found: Movements) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def euro(cents: int) -> Decimal:
-    """Cents as a number of euro for a spreadsheet cell, exactly."""
-    return Decimal(cents) / 100
-
-
 WIDTHS = (12, 13, 26, 17, 48, 15, 32, 14, 28, 48)
 AMOUNT_COLUMN = 7  # 0-based
 
@@ -565,10 +543,10 @@ def movements_xlsx(found: Movements) -> bytes:
                 [
                     row.at.date(),
                     row.transaction_id,
-                    *(_cell_text(text) for text in _texts(row)),
+                    *(cell_text(text) for text in _texts(row)),
                     euro(row.amount_cents),
-                    _cell_text(row.who),
-                    _cell_text(row.reason),
+                    cell_text(row.who),
+                    cell_text(row.reason),
                 ]
             )
             cells = sheet[sheet.max_row]
