@@ -12,7 +12,11 @@ from tests.care_plans.fixtures import NEEDS, build_district, record_intake, star
 from tests.conftest import start_app
 from tests.districts import ACTOR
 
-DECRYPTED = {"care_plans_intake": ["needs", "notes"], "care_plans_plan": ["goals", "notes"]}
+DECRYPTED = {
+    "care_plans_intake": ["needs", "notes"],
+    "care_plans_plan": ["goals", "notes"],
+    "vouchers_voucher": ["reason"],
+}
 
 
 def _read(path) -> tuple[dict, dict[str, list[dict]]]:
