@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from condiviso.plugin_api import Comune, Conflict, InvalidInput, db
+from plugins.catalog.models import Service
 from plugins.cooperatives.models import Accreditation, Category
 from plugins.vouchers import access
 from plugins.vouchers.models import (
@@ -30,6 +31,7 @@ from plugins.vouchers.models import (
     VoucherStatus,
     funder_key,
     voucher_category,
+    voucher_service,
 )
 from plugins.wallet import ledger
 from plugins.wallet.models import Account, AccountKind, Entry, Transaction
@@ -285,23 +287,38 @@ class Share:
     spent: int
 
 
+def covered_category() -> sa.Subquery:
+    """Per voucher: how many categories it covers (its own and its services') and the first."""
+    pairs = sa.union(
+        sa.select(voucher_category.c.voucher_id, voucher_category.c.category_id),
+        sa.select(voucher_service.c.voucher_id, Service.category_id).join(
+            Service, Service.id == voucher_service.c.service_id
+        ),
+    ).subquery()
+    return (
+        sa.select(
+            pairs.c.voucher_id.label("voucher_id"),
+            sa.func.count().label("count"),
+            sa.func.min(Category.name).label("name"),
+        )
+        .join(Category, Category.id == pairs.c.category_id)
+        .group_by(pairs.c.voucher_id)
+        .subquery()
+    )
+
+
 def by_category(records: Iterable[BudgetLine]) -> list[Share]:
-    """Committed by the category a running voucher covers (vouchers covering several are
-    counted under "several categories"); spent by the category of the accreditation each
-    delivery was made under."""
+    """Committed by the category a running voucher covers, its services' included (vouchers
+    covering several are counted under "several categories"); spent by the category of the
+    accreditation each delivery was made under."""
     ids = [r.id for r in records]
     if not ids:
         return []
     committed: dict[str, int] = defaultdict(int)
-    counted = (
-        sa.select(voucher_category.c.voucher_id, sa.func.min(Category.name), sa.func.count())
-        .join(Category, Category.id == voucher_category.c.category_id)
-        .group_by(voucher_category.c.voucher_id)
-        .subquery()
-    )
+    counted = covered_category()
     several = _("Più categorie")
     for name, count, balance in db.session.execute(
-        sa.select(counted.c[1], counted.c[2], Account.balance_cents)
+        sa.select(counted.c.name, counted.c.count, Account.balance_cents)
         .select_from(Voucher)
         .join(counted, counted.c.voucher_id == Voucher.id)
         .join(Account, Account.id == Voucher.account_id)

@@ -33,7 +33,6 @@ from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 
 from condiviso.plugin_api import CondivisoError, db, district_zone, today
-from plugins.catalog.models import Service
 from plugins.cooperatives.models import Accreditation, Category, Cooperative
 from plugins.vouchers import access, budgets
 from plugins.vouchers.cells import DAY_FORMAT, EURO_FORMAT, cell_text, euro, neutral
@@ -41,8 +40,6 @@ from plugins.vouchers.models import (
     BudgetLine,
     Delivery,
     Voucher,
-    voucher_category,
-    voucher_service,
 )
 from plugins.wallet.models import Entry, Transaction
 from plugins.wallet.money import plain_cents
@@ -219,26 +216,6 @@ def _aware(moment) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
-def _covered_category() -> sa.Subquery:
-    """Per voucher: how many categories it covers (its own and its services') and the first."""
-    pairs = sa.union(
-        sa.select(voucher_category.c.voucher_id, voucher_category.c.category_id),
-        sa.select(voucher_service.c.voucher_id, Service.category_id).join(
-            Service, Service.id == voucher_service.c.service_id
-        ),
-    ).subquery()
-    return (
-        sa.select(
-            pairs.c.voucher_id.label("voucher_id"),
-            sa.func.count().label("count"),
-            sa.func.min(Category.name).label("name"),
-        )
-        .join(Category, Category.id == pairs.c.category_id)
-        .group_by(pairs.c.voucher_id)
-        .subquery()
-    )
-
-
 def _cells(ids: list[int], months: list[date]) -> dict[tuple[int, str], Amounts]:
     """{(month index, category): amounts}, summed by the database."""
     since, until = utc_start(months[0]), utc_start(next_month(months[-1]))
@@ -248,7 +225,7 @@ def _cells(ids: list[int], months: list[date]) -> dict[tuple[int, str], Amounts]
     several = _("Più categorie")
     unknown = _("Categoria non indicata")
 
-    covered = _covered_category()
+    covered = budgets.covered_category()
     own = (
         _voucher_entries(ids)
         .add_columns(

@@ -279,3 +279,21 @@ def test_the_beneficiary_is_told_by_e_mail_through_the_job_queue(mail_app, smtp)
     assert "non si cede e non si cambia in denaro" in body
     assert "/il-mio-borsellino" in body
     assert "Motivo riservato" not in body  # the reason is never in an e-mail
+
+
+def test_a_voucher_naming_only_services_counts_under_their_category(district):
+    """The budget's table by category adds up to the committed figure, also for a voucher that
+    names a service and no category."""
+    line_id = make_line(district, 50_000)
+    issue_voucher(
+        district,
+        line_id,
+        value_cents=7_000,
+        category_ids=(),
+        service_ids=(district.services["sad"],),
+    )
+    with as_person(district, "comune_staff"):
+        line = db.session.get(BudgetLine, line_id)
+        shares = budgets.by_category([line])
+        assert [(s.label, s.committed) for s in shares] == [("Anziani", 7_000)]
+        assert sum(s.committed for s in shares) == budgets.figures([line])[line_id].committed
