@@ -27,7 +27,7 @@ from condiviso.tenancy import tenant_context
 from plugins.wallet import jobs, ledger
 from plugins.wallet.checking import CHECK_JOB, problems
 from plugins.wallet.models import Account, AccountKind, Entry, LedgerRewritten, Transaction
-from tests.conftest import BACKEND, build_app
+from tests.conftest import BACKEND, build_app, close_app
 from tests.districts import provision
 
 ACTOR = ledger.Actor("Test <t@example.it>")
@@ -833,21 +833,25 @@ def run_together(count: int, work: Callable[[int, threading.Barrier], Any]) -> t
 
 
 # The app's pool as deployed (on PostgreSQL a few connections per district, so the threads also
-# queue for a connection) and, on PostgreSQL, a pool with a connection for every thread, so that
-# all fifty transactions wait on the accounts' row locks at once. SQLite's pool is fixed.
+# queue for a connection) and, on PostgreSQL, a wide pool, so that twenty transactions wait on
+# the accounts' row locks at once (closed after its tests: the server takes 100 connections in
+# all, and the whole suite shares them). SQLite's pool is fixed.
+WIDE_POOL = 20
 POOLS = ["deployed-pool"] + (["connection-each"] if BACKEND == "postgresql" else [])
 
 
 @pytest.fixture(scope="module", params=POOLS)
-def crowd(request, app, district, tmp_path_factory) -> tuple[Flask, str]:
+def crowd(request, app, district, tmp_path_factory) -> Iterator[tuple[Flask, str]]:
     """(app, district slug) for the tests with fifty threads."""
     if request.param == "deployed-pool":
-        return app, district
-    wide = build_app(tmp_path_factory, TENANT_POOL_SIZE=1, TENANT_POOL_OVERFLOW=THREADS)
-    wide.shared = True  # type: ignore[attr-defined]  # closed with the session's apps
+        yield app, district
+        return
+    wide = build_app(tmp_path_factory, TENANT_POOL_SIZE=1, TENANT_POOL_OVERFLOW=WIDE_POOL - 1)
+    wide.shared = True  # type: ignore[attr-defined]  # kept for the module, closed below
     slug = f"w{uuid.uuid4().hex[:8]}"
     provision(wide, slug, f"Distretto {slug} (test)", plugins={"wallet": {}})
-    return wide, slug
+    yield wide, slug
+    close_app(wide)
 
 
 def test_fifty_issues_at_once_never_take_a_line_below_zero(crowd):
