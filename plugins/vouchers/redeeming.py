@@ -15,7 +15,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from condiviso.plugin_api import Conflict, InvalidInput, db, record_access, today, utcnow
+from condiviso.plugin_api import Conflict, InvalidInput, db, record_access, today
 from plugins.catalog.models import Service
 from plugins.cooperatives.models import Accreditation, Cooperative
 from plugins.cooperatives.services import valid_on
@@ -24,8 +24,6 @@ from plugins.vouchers.issuing import VOUCHER, hours_cost, normalize_code
 from plugins.vouchers.models import (
     Choice,
     Delivery,
-    Dispute,
-    Resolution,
     Voucher,
     VoucherStatus,
     voucher_service,
@@ -345,6 +343,14 @@ def _delivery_of(transaction, missing_ok: bool = False) -> Delivery | None:
     return found
 
 
+def was_reversed(delivery: Delivery) -> bool:
+    """Whether a reversal row points to this delivery."""
+    return (
+        db.session.scalar(sa.select(Delivery.id).where(Delivery.reverses_id == delivery.id))
+        is not None
+    )
+
+
 def deliveries(voucher: Voucher) -> list[Delivery]:
     return list(
         db.session.scalars(
@@ -367,7 +373,7 @@ def cooperative_deliveries(user, cooperative_id: int, limit: int = 200) -> list[
     )
 
 
-def _reverse(user, delivery: Delivery, reason: str) -> Delivery:
+def reverse(user, delivery: Delivery, reason: str) -> Delivery:
     """The reversal of a delivery: the voucher gets its share back (and a voucher no longer
     running gives it straight back to its line)."""
     if delivery.reverses_id is not None:
@@ -375,7 +381,7 @@ def _reverse(user, delivery: Delivery, reason: str) -> Delivery:
     original = ledger.find_transaction_by_id(delivery.transaction_id)
     # Locked first: a reversal that waited for another one sees it.
     ledger.lock_accounts(entry.account_id for entry in original.entries)
-    if db.session.scalar(sa.select(Delivery.id).where(Delivery.reverses_id == delivery.id)):
+    if was_reversed(delivery):
         raise Conflict(_("Questa prestazione è già stata stornata."))
     transaction = ledger.reverse(
         original,
@@ -428,70 +434,7 @@ def reverse_delivery(user, cooperative_id: int, delivery_id: int, reason: str) -
     delivery = db.session.get(Delivery, delivery_id) if access.is_id(delivery_id) else None
     if delivery is None or delivery.cooperative_id != cooperative.id:
         raise access.not_found()
-    return _reverse(user, delivery, _("Correzione: %(reason)s", reason=reason))
-
-
-# -- disputes --------------------------------------------------------------------------------------
-
-
-def line_delivery(user, delivery_id: int) -> Delivery:
-    """A delivery on a voucher of a line the person manages, or not found."""
-    access.check_money_staff(user)
-    delivery = db.session.get(Delivery, delivery_id) if access.is_id(delivery_id) else None
-    if delivery is None or not access.may_manage_line(user, delivery.voucher.line):
-        raise access.not_found()
-    return delivery
-
-
-def open_dispute(delivery: Delivery) -> Dispute | None:
-    return db.session.scalar(
-        sa.select(Dispute).where(Dispute.delivery_id == delivery.id, Dispute.resolved_at.is_(None))
-    )
-
-
-def dispute(user, delivery_id: int, reason: str) -> Dispute:
-    """Comune staff contest a delivery: it stays off the statements until resolved."""
-    delivery = line_delivery(user, delivery_id)
-    access.check_writable()
-    # The receivable locked first: a payment or another dispute being written waits, or is seen.
-    ledger.lock_accounts([receivable(delivery.cooperative, delivery.funder).id])
-    if delivery.reverses_id is not None or db.session.scalar(
-        sa.select(Delivery.id).where(Delivery.reverses_id == delivery.id)
-    ):
-        raise Conflict(_("La prestazione è stata stornata: non c'è nulla da contestare."))
-    if open_dispute(delivery) is not None:
-        raise Conflict(_("La prestazione è già contestata."))
-    from plugins.vouchers.statements import is_paid
-
-    if is_paid(delivery):
-        raise Conflict(_("La prestazione è già stata pagata: chiedi alla cooperativa uno storno."))
-    found = Dispute(
-        delivery_id=delivery.id, reason=reason, raised_by_label=access.actor(user).label
-    )
-    db.session.add(found)
-    db.session.flush()
-    return found
-
-
-def resolve(user, dispute_id: int, upheld: bool, note: str | None) -> Dispute:
-    """Close a dispute: upheld, the delivery is reversed; dismissed, it is payable again."""
-    access.check_money_staff(user)
-    access.check_writable()
-    found = db.session.get(Dispute, dispute_id) if access.is_id(dispute_id) else None
-    if found is None or not access.may_manage_line(user, found.delivery.voucher.line):
-        raise access.not_found()
-    ledger.lock_accounts([receivable(found.delivery.cooperative, found.delivery.funder).id])
-    db.session.refresh(found)
-    if found.resolved_at is not None:
-        raise Conflict(_("La contestazione è già stata chiusa."))
-    if upheld:
-        _reverse(user, found.delivery, _("Contestazione accolta: %(reason)s", reason=found.reason))
-    found.resolution = (Resolution.UPHELD if upheld else Resolution.DISMISSED).value
-    found.resolution_note = note
-    found.resolved_by_label = access.actor(user).label
-    found.resolved_at = utcnow()
-    db.session.flush()
-    return found
+    return reverse(user, delivery, _("Correzione: %(reason)s", reason=reason))
 
 
 def covered_services(voucher: Voucher) -> list[Service]:

@@ -31,8 +31,7 @@ from condiviso.plugin_api import (
     whole_number,
 )
 from plugins.cooperatives.services import categories as all_categories
-from plugins.vouchers import access, budgets, forms, issuing, redeeming
-from plugins.vouchers.models import Dispute
+from plugins.vouchers import access, budgets, disputes, forms, issuing, redeeming
 from plugins.wallet.money import format_cents, format_minutes
 
 blueprint = Blueprint("vouchers", __name__, template_folder="templates")
@@ -297,7 +296,7 @@ def _voucher_page(voucher, form=None, status: int = 200):
         voucher=voucher,
         manages=access.may_manage_line(user, voucher.line),
         deliveries=deliveries,
-        disputes={d.id: redeeming.open_dispute(d) for d in deliveries},
+        disputes={d.id: disputes.open_dispute(d) for d in deliveries},
         reversed_ids={d.reverses_id for d in deliveries if d.reverses_id},
         chosen=redeeming.chosen_cooperatives(voucher),
         movements=issuing.movements(voucher),
@@ -372,9 +371,9 @@ def person_vouchers():
 @allow(*MONEY_STAFF)
 def dispute(delivery_id: int):
     user = signed_in_user()
-    delivery = found(redeeming.line_delivery, user, delivery_id)
+    delivery = found(disputes.line_delivery, user, delivery_id)
     form = forms.DisputeForm()
-    outcome = run_form(form, lambda: redeeming.dispute(user, delivery_id, form.reason.data))
+    outcome = run_form(form, lambda: disputes.dispute(user, delivery_id, form.reason.data))
     if not outcome.done:
         return _voucher_page(delivery.voucher, form, outcome.status)
     flash(_("Prestazione contestata: resta fuori dai rendiconti finché non la chiudi."), "success")
@@ -387,13 +386,11 @@ def dispute(delivery_id: int):
 @allow(*MONEY_STAFF)
 def resolve(dispute_id: int):
     user = signed_in_user()
-    record = db.session.get(Dispute, dispute_id) if access.is_id(dispute_id) else None
-    if record is None or not access.may_manage_line(user, record.delivery.voucher.line):
-        abort(404)
+    record = found(disputes.line_dispute, user, dispute_id)
     form = forms.ResolveForm()
     outcome = run_form(
         form,
-        lambda: redeeming.resolve(user, dispute_id, form.outcome.data == "accolta", form.note.data),
+        lambda: disputes.resolve(user, dispute_id, form.outcome.data == "accolta", form.note.data),
     )
     if not outcome.done:
         return _voucher_page(record.delivery.voucher, form, outcome.status)

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from condiviso.errors import Conflict, InvalidInput, NotFound
 from condiviso.extensions import db
 from condiviso.tenancy import tenant_context
-from plugins.vouchers import redeeming, statements
+from plugins.vouchers import disputes, redeeming, statements
 from plugins.vouchers.models import Delivery, Statement, statement_delivery
 from plugins.wallet import ledger
 from plugins.wallet.models import Transaction
@@ -160,12 +160,12 @@ def test_payable_lists_the_months_deliveries_minus_disputed_and_reversed(distric
     dismissed = deliver(district, voucher_id, 1_000, on=month + timedelta(days=6))
     next_month = deliver(district, voucher_id, 500, on=statements.next_month(month))
     with as_person(district, "comune_staff") as staff:
-        redeeming.dispute(staff, disputed, "Nessuno è venuto quel giorno")
-        upheld_dispute = redeeming.dispute(staff, upheld, "Ore non fatte")
-        dismissed_dispute = redeeming.dispute(staff, dismissed, "Da verificare")
+        disputes.dispute(staff, disputed, "Nessuno è venuto quel giorno")
+        upheld_dispute = disputes.dispute(staff, upheld, "Ore non fatte")
+        dismissed_dispute = disputes.dispute(staff, dismissed, "Da verificare")
         db.session.commit()
-        redeeming.resolve(staff, upheld_dispute.id, True, None)
-        redeeming.resolve(staff, dismissed_dispute.id, False, "Verificato: c'era")
+        disputes.resolve(staff, upheld_dispute.id, True, None)
+        disputes.resolve(staff, dismissed_dispute.id, False, "Verificato: c'era")
         db.session.commit()
     with as_person(district, "cooperative_staff") as staff:
         redeeming.reverse_delivery(staff, district.ids["girasole"], corrected, "Importo sbagliato")
@@ -198,7 +198,7 @@ def test_pay_moves_the_money_once_and_a_late_delivery_is_payable_again(district)
         assert sorted(e.amount_cents for e in transaction.entries) == [-total, total]
         assert statements.is_paid(db.session.get(Delivery, first))
         with pytest.raises(Conflict) as already:  # a paid delivery is not disputed
-            redeeming.dispute(staff, first, "Troppo tardi")
+            disputes.dispute(staff, first, "Troppo tardi")
         assert "già stata pagata" in already.value.message
         db.session.rollback()
     assert pay(district, month, same=same) == statement_id  # the same form, sent again
