@@ -12,7 +12,7 @@ from pathlib import Path
 from flask import current_app, render_template, request, url_for
 
 from condiviso.plugin_api import Role, allow, comuni_choices, signed_in_user, today, whole_number
-from plugins.vouchers import access, budgets, reports
+from plugins.vouchers import access, budgets, movements, reports
 from plugins.vouchers.views import blueprint, found
 
 STATIC = Path(__file__).parent / "static"
@@ -77,13 +77,13 @@ def _movements():
     user = signed_in_user()
     found(access.check_money_staff, user)
     try:
-        since, until = reports.day_range(request.args.get("dal"), request.args.get("al"))
-    except reports.BadRange as refused:
+        since, until = movements.day_range(request.args.get("dal"), request.args.get("al"))
+    except movements.BadRange as refused:
         page = render_template(
             "vouchers/report_refused.html", message=refused.message, year=today().year
         )
         return None, (page, 400)
-    return reports.movements(user, since, until, _comune()), None
+    return movements.movements(user, since, until, _comune()), None
 
 
 def _attachment(body: bytes, mimetype: str, name: str):
@@ -96,23 +96,21 @@ def _attachment(body: bytes, mimetype: str, name: str):
 @blueprint.get("/admin/voucher/movimenti.csv")
 @allow(*MONEY_STAFF)
 def movements_csv():
-    movements, refused = _movements()
+    found, refused = _movements()
     if refused is not None:
         return refused
     return _attachment(
-        reports.movements_csv(movements),
-        "text/csv; charset=utf-8",
-        reports.filename(movements, "csv"),
+        movements.movements_csv(found), "text/csv; charset=utf-8", movements.filename(found, "csv")
     )
 
 
 @blueprint.get("/admin/voucher/movimenti.xlsx")
 @allow(*MONEY_STAFF)
 def movements_xlsx():
-    movements, refused = _movements()
+    found, refused = _movements()
     if refused is not None:
         return refused
-    return _attachment(reports.movements_xlsx(movements), XLSX, reports.filename(movements, "xlsx"))
+    return _attachment(movements.movements_xlsx(found), XLSX, movements.filename(found, "xlsx"))
 
 
 @blueprint.get("/admin/voucher/report-charts.js")

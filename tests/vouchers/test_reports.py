@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from condiviso.errors import NotFound
 from condiviso.extensions import db
 from plugins.cooperatives.models import Category
-from plugins.vouchers import budgets, issuing, redeeming, reports
+from plugins.vouchers import budgets, issuing, movements, redeeming, reports
 from plugins.vouchers.models import BudgetLine, Voucher
 from plugins.wallet.models import Entry, Transaction
 from tests.vouchers.fixtures import as_person, deliver, issue_voucher, key, make_line, today_of
@@ -220,11 +220,11 @@ def test_a_movement_counts_in_its_month_on_the_districts_clock(district, utc, lo
     with as_person(district, "comune_staff") as staff:
         local = reports.local_day(moment)
         assert local.replace(day=1) == month
-        found = reports.movements(staff, local, local)
+        found = movements.movements(staff, local, local)
         assert code in {r.voucher_code for r in found.rows}
         day_before = local - timedelta(days=1)
         assert code not in {
-            r.voucher_code for r in reports.movements(staff, day_before, day_before).rows
+            r.voucher_code for r in movements.movements(staff, day_before, day_before).rows
         }
 
 
@@ -232,16 +232,16 @@ def test_only_money_staff_get_a_report(district):
     with as_person(district, "citizen") as citizen, pytest.raises(NotFound):
         reports.year_report(citizen, 2026)
     with as_person(district, "cooperative_staff") as staff, pytest.raises(NotFound):
-        reports.movements(staff, date(2026, 1, 1), date(2026, 12, 31))
+        movements.movements(staff, date(2026, 1, 1), date(2026, 12, 31))
 
 
 def test_the_range_of_days(district):
     with district.app.app_context():
         this_year = today_of(district).year
-        assert reports.day_range(None, None) == (date(this_year, 1, 1), date(this_year, 12, 31))
-        assert reports.day_range("2025-03-01", None) == (date(2025, 3, 1), date(2025, 12, 31))
-        assert reports.day_range(None, "2024-02-29") == (date(2024, 1, 1), date(2024, 2, 29))
-        assert reports.day_range("2020-01-01", "2024-12-31")[1] == date(2024, 12, 31)
+        assert movements.day_range(None, None) == (date(this_year, 1, 1), date(this_year, 12, 31))
+        assert movements.day_range("2025-03-01", None) == (date(2025, 3, 1), date(2025, 12, 31))
+        assert movements.day_range(None, "2024-02-29") == (date(2024, 1, 1), date(2024, 2, 29))
+        assert movements.day_range("2020-01-01", "2024-12-31")[1] == date(2024, 12, 31)
         for since, until in [
             ("2020-01-01", "2025-01-01"),  # over five years
             ("2026-02-01", "2026-01-31"),  # reversed
@@ -252,8 +252,8 @@ def test_the_range_of_days(district):
             ("1999-12-31", None),
             ("\uff12\uff10\uff12\uff16-01-01", None),  # full-width digits
         ]:
-            with pytest.raises(reports.BadRange):
-                reports.day_range(since, until)
+            with pytest.raises(movements.BadRange):
+                movements.day_range(since, until)
 
 
 # -- the page --------------------------------------------------------------------------------------
