@@ -323,7 +323,7 @@ def check_budget(budget: Mapping[str, Any], known: Known, on: date) -> None:
                 add(f"{there}.on", _("La data non può essere nel futuro."))
             elif not start <= delivery["on"] <= end:
                 add(f"{there}.on", _("In quella data il voucher non era valido."))
-            share = share_of(voucher["copay_percent"], delivery["cost"])
+            share = redeeming.voucher_share(voucher["copay_percent"], delivery["cost"])
             if share > left:
                 add(
                     f"{there}.cost",
@@ -338,11 +338,6 @@ def check_budget(budget: Mapping[str, Any], known: Known, on: date) -> None:
                 left -= share
     if errors:
         raise InvalidInput(errors)
-
-
-def share_of(copay_percent: int, cost_cents: int) -> int:
-    """The part of a delivery's cost a voucher with this co-payment pays (as `voucher_share`)."""
-    return cost_cents - cost_cents * copay_percent // 100
 
 
 # -- validation, before anything changes -----------------------------------------------------------
@@ -666,7 +661,7 @@ class _Writer:
                     chosen_by_label=actor().label,
                 )
             )
-        amount = redeeming.voucher_share(voucher, record["cost"])
+        amount = redeeming.voucher_share(voucher.copay_percent, record["cost"])
         try:
             transaction = ledger.post(
                 budgets.DELIVERY,

@@ -228,10 +228,10 @@ class DeliveryInput:
     note: str | None = None
 
 
-def voucher_share(voucher: Voucher, cost_cents: int) -> int:
+def voucher_share(copay_percent: int, cost_cents: int) -> int:
     """The part of a delivery's cost the voucher pays; the family pays the rest (its co-payment
     share, rounded to the cent in the family's favour)."""
-    family = cost_cents * voucher.copay_percent // 100
+    family = cost_cents * copay_percent // 100
     return cost_cents - family
 
 
@@ -298,7 +298,7 @@ def record_delivery(
             ]
     if errors:
         raise InvalidInput(errors)
-    amount = voucher_share(voucher, cost)
+    amount = voucher_share(voucher.copay_percent, cost)
     transaction = ledger.post(
         budgets.DELIVERY,
         [(voucher.account, -amount), (receivable(cooperative, voucher.line.funder), amount)],
